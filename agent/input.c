@@ -1,0 +1,267 @@
+/* input - messages from files, Maildirs, mboxes and standard input */
+#include "input.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parsers/core/err.h"
+
+struct walk {
+	rb_input_fn fn;
+	void *ctx;
+	size_t *unreadable;
+	struct rb_err *err;
+};
+
+int
+rb_read_file(const char *path, char **data, size_t *len, struct rb_err *err)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 1 << 16, n = 0, r;
+	char *p;
+
+	if (f == NULL)
+		return rb_fail(err, RB_EINPUT, path, "%s", strerror(errno));
+	p = rb_xmalloc(cap);
+	while ((r = fread(p + n, 1, cap - n - 1, f)) > 0) {
+		n += r;
+		if (cap - n - 1 == 0) {
+			if (cap > ((size_t)1 << 40)) {
+				free(p);
+				if (f != stdin)
+					fclose(f);
+				return rb_fail(err, RB_EINPUT, path,
+					       "file too large");
+			}
+			cap *= 2;
+			p = rb_xrealloc(p, cap);
+		}
+	}
+	if (ferror(f)) {
+		int e = errno;
+
+		free(p);
+		if (f != stdin)
+			fclose(f);
+		return rb_fail(err, RB_EINPUT, path, "%s", strerror(e));
+	}
+	if (f != stdin)
+		fclose(f);
+	p[n] = '\0';
+	*data = p;
+	*len = n;
+	return 0;
+}
+
+static int
+is_from_line(const char *p, const char *end)
+{
+	return end - p >= 5 && memcmp(p, "From ", 5) == 0;
+}
+
+/* Splits an mbox; the "From " line itself is not part of the message. */
+static int
+each_mbox(struct walk *w, const char *path, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *start = NULL;
+	size_t nth = 0;
+	int blank = 1;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+
+		if (blank && is_from_line(p, end)) {
+			if (start) {
+				char src[4096];
+
+				snprintf(src, sizeof(src), "%s#%zu", path,
+					 ++nth);
+				if (w->fn(w->ctx, src, start,
+					  (size_t)(p - start)) != 0)
+					return -1;
+			}
+			start = next;
+		}
+		blank = (next - p == 1) || (next - p == 2 && *p == '\r');
+		p = next;
+	}
+	if (start) {
+		char src[4096];
+
+		snprintf(src, sizeof(src), "%s#%zu", path, ++nth);
+		if (w->fn(w->ctx, src, start, (size_t)(end - start)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+each_data(struct walk *w, const char *path, const char *data, size_t len)
+{
+	if (is_from_line(data, data + len))
+		return each_mbox(w, path, data, len);
+	return w->fn(w->ctx, path, data, len);
+}
+
+static int
+each_file(struct walk *w, const char *path, int top)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	void *map;
+	int rc;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (top)
+			return rb_fail(w->err, RB_EINPUT, path, "%s",
+				       strerror(e));
+		rb_log(RB_LOG_WARN, "%s: %s, skipped", path, strerror(e));
+		(*w->unreadable)++;
+		return 0;
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return w->fn(w->ctx, path, "", 0);
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		if (top)
+			return rb_fail(w->err, RB_EINPUT, path, "%s",
+				       strerror(errno));
+		rb_log(RB_LOG_WARN, "%s: %s, skipped", path, strerror(errno));
+		(*w->unreadable)++;
+		return 0;
+	}
+	rc = each_data(w, path, map, (size_t)st.st_size);
+	munmap(map, (size_t)st.st_size);
+	return rc;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int each_path(struct walk *w, const char *path, int top);
+
+/* Entries of a directory in name order, without hidden ones. */
+static int
+each_dir(struct walk *w, const char *path, int top, int files_only)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	if (d == NULL) {
+		if (top)
+			return rb_fail(w->err, RB_EINPUT, path, "%s",
+				       strerror(errno));
+		rb_log(RB_LOG_WARN, "%s: %s, skipped", path, strerror(errno));
+		(*w->unreadable)++;
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = rb_xreallocarray(names, cap, sizeof(*names));
+		}
+		names[n++] = rb_xasprintf("%s/%s", path, e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n && rc == 0; i++) {
+		struct stat st;
+
+		if (files_only && (stat(names[i], &st) != 0 ||
+				   !S_ISREG(st.st_mode)))
+			continue;
+		rc = each_path(w, names[i], 0);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int
+each_path(struct walk *w, const char *path, int top)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		if (top)
+			return rb_fail(w->err, RB_EINPUT, path, "%s",
+				       strerror(errno));
+		rb_log(RB_LOG_WARN, "%s: %s, skipped", path, strerror(errno));
+		(*w->unreadable)++;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		char *cur = rb_xasprintf("%s/cur", path);
+		char *nw = rb_xasprintf("%s/new", path);
+		int rc;
+
+		if (is_dir(cur) && is_dir(nw))
+			rc = each_dir(w, nw, 0, 1) ||
+			     each_dir(w, cur, 0, 1) ? -1 : 0;
+		else
+			rc = each_dir(w, path, top, 0);
+		free(cur);
+		free(nw);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (top)
+			return rb_fail(w->err, RB_EINPUT, path,
+				       "not a file or directory");
+		return 0;
+	}
+	return each_file(w, path, top);
+}
+
+int
+rb_input_each(const char *path, rb_input_fn fn, void *ctx,
+	      size_t *unreadable, struct rb_err *err)
+{
+	struct walk w = {fn, ctx, unreadable, err};
+
+	if (strcmp(path, "-") == 0) {
+		char *data;
+		size_t len;
+		int rc;
+
+		if (rb_read_file("-", &data, &len, err) != 0)
+			return -1;
+		rc = each_data(&w, "-", data, len);
+		free(data);
+		return rc;
+	}
+	return each_path(&w, path, 1);
+}
