@@ -67,53 +67,61 @@ is_from_line(const char *p, const char *end)
 	return end - p >= 5 && memcmp(p, "From ", 5) == 0;
 }
 
-/* Splits an mbox; the "From " line itself is not part of the message. */
+/* Splits an mbox; the "From " line itself is not part of the message.
+   Messages are named PATH#N, or PATH alone when there is only one (a
+   single message saved with its envelope line).  With single (a Maildir
+   file), only the first line counts as an envelope line. */
 static int
-each_mbox(struct walk *w, const char *path, const char *data, size_t len)
+each_mbox(struct walk *w, const char *path, const char *data, size_t len,
+	  int single)
 {
-	const char *p = data, *end = data + len, *start = NULL;
-	size_t nth = 0;
-	int blank = 1;
+	const char *p = data, *end = data + len;
+	const char **from = NULL;	/* where each "From " line starts */
+	size_t n = 0, cap = 0, i;
+	int blank = 1, rc = 0;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *next = nl ? nl + 1 : end;
 
-		if (blank && is_from_line(p, end)) {
-			if (start) {
-				char src[4096];
-
-				snprintf(src, sizeof(src), "%s#%zu", path,
-					 ++nth);
-				if (w->fn(w->ctx, src, start,
-					  (size_t)(p - start)) != 0)
-					return -1;
+		if (blank && is_from_line(p, end) && (!single || n == 0)) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				from = rb_xreallocarray(from, cap,
+							sizeof(*from));
 			}
-			start = next;
+			from[n++] = p;
 		}
 		blank = (next - p == 1) || (next - p == 2 && *p == '\r');
 		p = next;
 	}
-	if (start) {
+	for (i = 0; i < n && rc == 0; i++) {
+		const char *e = i + 1 < n ? from[i + 1] : end;
+		const char *b = memchr(from[i], '\n', (size_t)(e - from[i]));
 		char src[4096];
 
-		snprintf(src, sizeof(src), "%s#%zu", path, ++nth);
-		if (w->fn(w->ctx, src, start, (size_t)(end - start)) != 0)
-			return -1;
+		b = b ? b + 1 : e;
+		if (n == 1)
+			snprintf(src, sizeof(src), "%s", path);
+		else
+			snprintf(src, sizeof(src), "%s#%zu", path, i + 1);
+		rc = w->fn(w->ctx, src, b, (size_t)(e - b));
 	}
-	return 0;
+	free(from);
+	return rc;
 }
 
 static int
-each_data(struct walk *w, const char *path, const char *data, size_t len)
+each_data(struct walk *w, const char *path, const char *data, size_t len,
+	  int single)
 {
 	if (is_from_line(data, data + len))
-		return each_mbox(w, path, data, len);
+		return each_mbox(w, path, data, len, single);
 	return w->fn(w->ctx, path, data, len);
 }
 
 static int
-each_file(struct walk *w, const char *path, int top)
+each_file(struct walk *w, const char *path, int top, int single)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -146,7 +154,7 @@ each_file(struct walk *w, const char *path, int top)
 		(*w->unreadable)++;
 		return 0;
 	}
-	rc = each_data(w, path, map, (size_t)st.st_size);
+	rc = each_data(w, path, map, (size_t)st.st_size, single);
 	munmap(map, (size_t)st.st_size);
 	return rc;
 }
@@ -157,7 +165,8 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int each_path(struct walk *w, const char *path, int top);
+static int each_path(struct walk *w, const char *path, int top,
+		     int single);
 
 /* Entries of a directory in name order, without hidden ones. */
 static int
@@ -194,7 +203,7 @@ each_dir(struct walk *w, const char *path, int top, int files_only)
 		if (files_only && (stat(names[i], &st) != 0 ||
 				   !S_ISREG(st.st_mode)))
 			continue;
-		rc = each_path(w, names[i], 0);
+		rc = each_path(w, names[i], 0, files_only);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -211,7 +220,7 @@ is_dir(const char *path)
 }
 
 static int
-each_path(struct walk *w, const char *path, int top)
+each_path(struct walk *w, const char *path, int top, int single)
 {
 	struct stat st;
 
@@ -243,7 +252,7 @@ each_path(struct walk *w, const char *path, int top)
 				       "not a file or directory");
 		return 0;
 	}
-	return each_file(w, path, top);
+	return each_file(w, path, top, single);
 }
 
 int
@@ -259,9 +268,9 @@ rb_input_each(const char *path, rb_input_fn fn, void *ctx,
 
 		if (rb_read_file("-", &data, &len, err) != 0)
 			return -1;
-		rc = each_data(&w, "-", data, len);
+		rc = each_data(&w, "-", data, len, 0);
 		free(data);
 		return rc;
 	}
-	return each_path(&w, path, 1);
+	return each_path(&w, path, 1, 0);
 }

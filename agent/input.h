@@ -7,7 +7,8 @@
  * name order, recursively, skipping names that start with '.'.  A file
  * whose first line starts with "From " is an mbox: it is split at every
  * "From " line that starts the file or follows a blank line, and its Nth
- * message is named "PATH#N".  Standard input is read whole, as an mbox
+ * message is named "PATH#N" (just PATH when it holds one message).  Files
+ * in a Maildir are single messages: a leading "From " line is dropped.  Standard input is read whole, as an mbox
  * when it starts with "From ".
  *
  * The callback gets each message's bytes (valid only during the call).  A

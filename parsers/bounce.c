@@ -716,6 +716,9 @@ rb_bounce_parse(const struct rb_parser *p, struct rb_pctx *c,
 			r->cls = "none";
 			r->diagnostic = out->subject;
 			r->time = out->date;
+			original_headers(&j, NULL, &r->orig_headers,
+					 &r->n_orig_headers,
+					 &r->original_message_id);
 		}
 	} else {
 		out->decoder = j.rec[0].decoder;

@@ -155,7 +155,15 @@ static struct rb_regex *
 regex(struct ld *l, const struct rb_ynode *n, const char *src, unsigned flags)
 {
 	char ebuf[256];
-	struct rb_regex *re = rb_regex_new(src, flags, ebuf, sizeof(ebuf));
+	size_t len = strlen(src);
+	struct rb_regex *re;
+
+	/* Keys that only take patterns (recipients, fields, blocks,
+	   header_fields) accept them with or without the /.../ that text
+	   lists need. */
+	if (len >= 2 && src[0] == '/' && src[len - 1] == '/')
+		src = rb_arena_strndup(l->rs->a, src + 1, len - 2);
+	re = rb_regex_new(src, flags, ebuf, sizeof(ebuf));
 
 	if (re == NULL)
 		err(l, n, "bad regular expression /%s/: %s", src, ebuf);
