@@ -91,6 +91,8 @@ struct job {
 	struct rb_diag *trace;
 	struct rb_bounce *out;
 	const char *source;
+	const char *data;		/* the raw message */
+	size_t len;
 	struct rb_record *rec;
 	size_t n, cap;
 };
@@ -141,8 +143,8 @@ find_original(const struct rb_mime *m, const struct rb_mime_part *top)
 	for (i = rb_mime_index(top) + 1; i < n; i++) {
 		const struct rb_mime_part *q = rb_mime_at(m, i);
 
-		if (rb_mime_nesting(q) < want)
-			break;
+		if (rb_mime_nesting(q) < want - 1)
+			break;		/* past the report's own message */
 		if (rb_mime_is_message(q) && rb_mime_nesting(q) == want)
 			return q;
 	}
@@ -249,19 +251,25 @@ set_codes(struct rb_record *r, const char *status, const char *diag)
 
 /* RFC 3464 / 6533 */
 static size_t
-read_dsn(struct job *j, const struct rb_mime_part *part, int mislabelled)
+read_dsn(struct job *j, const struct rb_mime_part *part, int mislabelled,
+	 const char *raw, size_t rawlen)
 {
 	const struct rb_mime_part *top = message_of(j->m, part), *orig;
 	const char *body;
 	size_t len, i, got = 0;
-	int trunc;
+	int trunc = 0;
 	struct rb_dsn d;
 	int64_t bdate = -1;
 	const struct rb_kv *kv;
 	size_t nkv;
 	const char *omid;
 
-	body = rb_mime_body(part, RB_MAX_REPORT_BYTES, &len, &trunc);
+	if (raw) {
+		body = raw;
+		len = rawlen;
+	} else {
+		body = rb_mime_body(part, RB_MAX_REPORT_BYTES, &len, &trunc);
+	}
 	if (trunc)
 		rb_diag_add(&j->warn, "delivery-status part cut at %u bytes",
 			    RB_MAX_REPORT_BYTES);
@@ -269,7 +277,11 @@ read_dsn(struct job *j, const struct rb_mime_part *part, int mislabelled)
 		return 0;
 	trace(j, "part %zu (%s): %zu recipient group(s)", rb_mime_index(part),
 	      rb_mime_type(part), d.n);
-	if (mislabelled)
+	if (raw)
+		rb_diag_add(&j->warn, "delivery-status fields found in the "
+			    "raw message, outside any MIME part (broken "
+			    "multipart)");
+	else if (mislabelled)
 		rb_diag_add(&j->warn, "delivery-status fields found in a %s "
 			    "part", rb_mime_type(part));
 	orig = find_original(j->m, top);
@@ -319,6 +331,19 @@ is_dsn_type(const char *t)
 	       strcmp(t, "message/global-delivery-status") == 0;
 }
 
+/* Where the body starts: after the first empty line (LF, CRLF or CR). */
+static const char *
+body_of(const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *line;
+	size_t n;
+
+	while (rb_next_line(&p, end, &line, &n))
+		if (n == 0)
+			return p;
+	return end;
+}
+
 /* Reads the least nested delivery-status parts; a text/plain part holding
    DSN fields when there is none. */
 static size_t
@@ -341,7 +366,7 @@ try_dsn(struct job *j)
 
 		if (is_dsn_type(rb_mime_type(q)) &&
 		    rb_mime_nesting(q) == best)
-			got += read_dsn(j, q, 0);
+			got += read_dsn(j, q, 0, NULL, 0);
 	}
 	if (got || best >= 0)
 		return got;
@@ -356,8 +381,19 @@ try_dsn(struct job *j)
 			continue;
 		body = rb_mime_body(q, RB_MAX_REPORT_BYTES, &len, &trunc);
 		if (rb_fields_look_like(body, len, names) &&
-		    (got = read_dsn(j, q, 1)) > 0)
+		    (got = read_dsn(j, q, 1, NULL, 0)) > 0)
 			return got;
+	}
+	/* A multipart whose boundaries are missing gives GMime no parts:
+	   read the raw body when it holds the fields. */
+	if (rb_mime_is_multipart(rb_mime_at(j->m, 0))) {
+		const char *b = body_of(j->data, j->len);
+		size_t blen = (size_t)(j->data + j->len - b);
+
+		if (blen > RB_MAX_REPORT_BYTES)
+			blen = RB_MAX_REPORT_BYTES;
+		if (rb_fields_look_like(b, blen, names))
+			return read_dsn(j, rb_mime_at(j->m, 0), 1, b, blen);
 	}
 	return 0;
 }
@@ -670,12 +706,14 @@ rb_bounce_parse(const struct rb_parser *p, struct rb_pctx *c,
 	j.trace = tr;
 	j.out = out;
 	j.source = source ? rb_arena_strdup(a, source) : "";
+	j.data = data;
 	rb_diag_init(&j.warn, a, RB_MAX_WARNINGS);
 	if (len > RB_MAX_MESSAGE_BYTES) {
 		rb_diag_add(&j.warn, "message of %zu bytes: only the first %u "
 			    "read", len, RB_MAX_MESSAGE_BYTES);
 		len = RB_MAX_MESSAGE_BYTES;
 	}
+	j.len = len;
 	j.m = rb_mime_parse(a, data, len, &j.warn);
 	top = rb_mime_at(j.m, 0);
 	out->message_id = msgid(a, rb_mime_header(top, "Message-ID"));
