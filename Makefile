@@ -73,20 +73,22 @@ $(B)/obj/%.o: %.c
 
 $(B)/libparsers.a: $(PARSER_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/libagent.a: $(AGENT_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/rebound: $(call obj,agent/main.c) $(B)/libagent.a $(B)/libparsers.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(PARSER_LIBS) -lm
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(PARSER_LIBS) -lm
 
 # Unit tests link both libraries; each is one TAP program.
 $(B)/tests/test_%: tests/unit/test_%.c tests/unit/check.h \
 		$(B)/libagent.a $(B)/libparsers.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(B)/libagent.a \
+	$(if $(Q),@echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(B)/libagent.a \
 		$(B)/libparsers.a $(LDFLAGS) $(AGENT_LIBS) $(PARSER_LIBS) -lm
 
 # Fuzz targets, linked with a replay driver so that `make test` runs their
@@ -94,7 +96,8 @@ $(B)/tests/test_%: tests/unit/test_%.c tests/unit/check.h \
 $(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
 		$(B)/libagent.a $(B)/libparsers.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/replay.c \
+	$(if $(Q),@echo "  FUZZ    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/replay.c \
 		$(B)/libagent.a $(B)/libparsers.a $(LDFLAGS) $(AGENT_LIBS) \
 		$(PARSER_LIBS) -lm
 

@@ -67,6 +67,22 @@ is_from_line(const char *p, const char *end)
 	return end - p >= 5 && memcmp(p, "From ", 5) == 0;
 }
 
+/* Past the end of the line at p: LF, CRLF or a lone CR (old Mac files). */
+static const char *
+line_end(const char *p, const char *end)
+{
+	while (p < end && *p != '\n' && *p != '\r')
+		p++;
+	if (p < end && *p == '\r') {
+		p++;
+		if (p < end && *p == '\n')
+			p++;
+	} else if (p < end) {
+		p++;
+	}
+	return p;
+}
+
 /* Splits an mbox; the "From " line itself is not part of the message.
    Messages are named PATH#N, or PATH alone when there is only one (a
    single message saved with its envelope line).  With single (a Maildir
@@ -81,8 +97,7 @@ each_mbox(struct walk *w, const char *path, const char *data, size_t len,
 	int blank = 1, rc = 0;
 
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *next = nl ? nl + 1 : end;
+		const char *next = line_end(p, end);
 
 		if (blank && is_from_line(p, end) && (!single || n == 0)) {
 			if (n == cap) {
@@ -92,15 +107,14 @@ each_mbox(struct walk *w, const char *path, const char *data, size_t len,
 			}
 			from[n++] = p;
 		}
-		blank = (next - p == 1) || (next - p == 2 && *p == '\r');
+		blank = *p == '\n' || *p == '\r';
 		p = next;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		const char *e = i + 1 < n ? from[i + 1] : end;
-		const char *b = memchr(from[i], '\n', (size_t)(e - from[i]));
+		const char *b = line_end(from[i], e);
 		char src[4096];
 
-		b = b ? b + 1 : e;
 		if (n == 1)
 			snprintf(src, sizeof(src), "%s", path);
 		else
@@ -203,7 +217,7 @@ each_dir(struct walk *w, const char *path, int top, int files_only)
 		if (files_only && (stat(names[i], &st) != 0 ||
 				   !S_ISREG(st.st_mode)))
 			continue;
-		rc = each_path(w, names[i], 0, files_only);
+		rc = each_path(w, names[i], 0, 1);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);

@@ -1,15 +1,17 @@
 /*
  * input - messages from paths: a message file, a Maildir, an mbox, a
- * directory of any of those, or "-" for standard input
+ * directory of message files and Maildirs, or "-" for standard input
  *
  * A directory holding cur/ and new/ is a Maildir (new/ first, then cur/,
  * each in name order; tmp/ is never read).  Any other directory is read in
  * name order, recursively, skipping names that start with '.'.  A file
  * whose first line starts with "From " is an mbox: it is split at every
  * "From " line that starts the file or follows a blank line, and its Nth
- * message is named "PATH#N" (just PATH when it holds one message).  Files
- * in a Maildir are single messages: a leading "From " line is dropped.  Standard input is read whole, as an mbox
- * when it starts with "From ".
+ * message is named "PATH#N" (just PATH when it holds one message).  Only a
+ * PATH given as such is read as an mbox: the files found in a directory or
+ * a Maildir are single messages, whose leading "From " line, if any, is
+ * dropped (a returned message may quote "From " lines of its own).
+ * Standard input is read whole, as an mbox when it starts with "From ".
  *
  * The callback gets each message's bytes (valid only during the call).  A
  * file that cannot be read inside a directory is logged and counted in

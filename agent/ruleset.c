@@ -132,8 +132,9 @@ rb_ruleset_load(const char *const *dirs, size_t ndirs, int shipped,
 	if (shipped)
 		*nerr += add_path(rs, rb_ruleset_shipped_dir(), (int)ndirs,
 				  &errs);
-	if (*nerr == 0)
-		*nerr = rb_rules_compile(rs, require_examples, &errs);
+	/* Compiled even after errors, so that one run reports the problems
+	   that span files (duplicate ids, unknown reasons) too. */
+	*nerr += rb_rules_compile(rs, require_examples, &errs);
 	for (i = 0; i < errs.n; i++)
 		rb_log(RB_LOG_ERROR, "%s", errs.line[i]);
 	if (errs.dropped)

@@ -1,0 +1,106 @@
+# rebound parse: inputs, output forms, line endings, bad input.
+. tests/lib.sh
+
+# Records without the fields that name the file or carry warnings.
+norm() {
+	python3 -c '
+import sys, json
+for line in sys.stdin:
+    r = json.loads(line)
+    r["source"] = r["source"].rsplit("/", 1)[-1]
+    r.pop("warnings")
+    print(json.dumps(r, sort_keys=True))'
+}
+
+for d in bsd dos mac; do
+	$REBOUND parse --jsonl fixtures/twins/$d | norm >"$TMP/$d.jsonl"
+done
+ok "the twins give records" test -s "$TMP/bsd.jsonl"
+ok "CRLF twins give the same records as LF" cmp -s "$TMP/bsd.jsonl" "$TMP/dos.jsonl"
+ok "CR-only twins give the same records as LF" cmp -s "$TMP/bsd.jsonl" "$TMP/mac.jsonl"
+
+$REBOUND parse --jsonl fixtures/not >"$TMP/not.jsonl"
+ok "messages that are not bounces give no record" test ! -s "$TMP/not.jsonl"
+$REBOUND parse --jsonl --all fixtures/not >"$TMP/all.jsonl"
+ok "--all gives one record of class none each" \
+	test "$(grep -c '"class":"none"' "$TMP/all.jsonl")" -eq "$(ls fixtures/not | wc -l)"
+
+# A Maildir (new/ then cur/), every key present.
+$REBOUND parse --jsonl fixtures/mailbox/sample >"$TMP/md.jsonl"
+ok "a Maildir is read" test "$(wc -l <"$TMP/md.jsonl")" -ge 8
+ok "new/ comes before cur/" sh -c "head -1 '$TMP/md.jsonl' | grep -q '/new/'"
+ok "every record has every key" python3 -c '
+import json, sys
+keys = ["source", "message_id", "recipient", "original_recipient", "action",
+        "status", "reply_code", "diagnostic", "reason", "class", "remote_mta",
+        "reporting_mta", "date", "original_message_id", "original_headers",
+        "envelope_id", "feedback_type", "decoder", "rule", "warnings"]
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    assert list(r) == keys, list(r)
+    assert set(r["original_headers"]) >= {"From", "To", "Subject", "Date"}
+' "$TMP/md.jsonl"
+
+# An mbox: split at "From " lines, named PATH#N.
+for f in fixtures/dsn/rfc3464-01.eml fixtures/arf/arf-01.eml \
+    fixtures/autoreply/rfc3834-01.eml; do
+	echo "From MAILER-DAEMON Thu Jan  1 00:00:00 2026"
+	cat "$f"
+	echo
+done >"$TMP/box.mbox"
+$REBOUND parse --jsonl "$TMP/box.mbox" >"$TMP/box.jsonl"
+ok "an mbox is split into its messages" \
+	test "$(grep -c "box.mbox#[123]\"" "$TMP/box.jsonl")" -eq 3
+ok "standard input is read" sh -c "$REBOUND parse --jsonl - <fixtures/arf/arf-01.eml | grep -q '\"source\":\"-\"'"
+
+# --header keeps a header of the returned message.
+$REBOUND parse --jsonl --header X-Mailer --header Message-ID \
+	fixtures/mailbox/sample/cur/lhost-postfix-01.eml >"$TMP/h.jsonl"
+ok "--header adds the header to original_headers" grep -q '"Message-ID":"' "$TMP/h.jsonl"
+$REBOUND parse --table fixtures/mailbox/sample >"$TMP/t.txt"
+ok "--table prints a header line and rows" sh -c "head -1 '$TMP/t.txt' | grep -q '^RECIPIENT *STATUS'"
+
+$REBOUND parse "$TMP/nonexistent" >/dev/null 2>"$TMP/err"
+rc=$?
+ok "an unreadable PATH exits 66" test "$rc" -eq 66
+ok "and names it" grep -q "nonexistent" "$TMP/err"
+$REBOUND parse >/dev/null 2>&1
+ok "no PATH is a usage error" test $? -eq 64
+for c in "parse" "rules" "rules check" "rules test" "rules explain"; do
+	ok "rebound $c --help" sh -c "$REBOUND $c --help | grep -q usage"
+done
+
+# Bad input never crashes or hangs: each must exit 0.
+python3 - "$TMP" <<'PY'
+import os, sys
+d = os.path.join(sys.argv[1], "bad")
+os.makedirs(d)
+def w(name, data):
+    open(os.path.join(d, name), "wb").write(data)
+hdr = b"From: m@example.org\nSubject: x\nMIME-Version: 1.0\n"
+deep = hdr + b"Content-Type: multipart/mixed; boundary=b0\n\n"
+for i in range(100):
+    deep += b"--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n" % (i, i + 1)
+w("deep.eml", deep)
+nested = hdr + b"Content-Type: message/rfc822\n\n"
+for i in range(100):
+    nested += b"From: x@example.org\nContent-Type: message/rfc822\n\n"
+w("nested.eml", nested)
+w("longheader.eml", b"Subject: " + b"a" * (4 << 20) + b"\n\nbody\n")
+w("junk.eml", bytes(range(256)) * 1000)
+w("badutf8.eml", hdr + b"Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; \xff\xfe@example.org\nAction: failed\nStatus: 5.1.1\n")
+w("truncated.eml", hdr + b"Content-Type: multipart/report; boundary=zz\n\n--zz\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@example.org\nAct")
+w("noboundary.eml", hdr + b"Content-Type: multipart/report\n\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\n")
+w("manyparts.eml", hdr + b"Content-Type: multipart/mixed; boundary=q\n\n" + b"--q\n\n" * 20000 + b"--q--\n")
+w("empty.eml", b"")
+PY
+$REBOUND parse --jsonl --all "$TMP/bad" >"$TMP/bad.jsonl" 2>"$TMP/bad.err"
+ok "bad input: exit 0" test $? -eq 0
+ok "bad input: one record per message with --all" \
+	test "$(wc -l <"$TMP/bad.jsonl")" -ge "$(ls "$TMP/bad" | wc -l)"
+ok "bad input: output is valid JSON" python3 -c '
+import json, sys
+[json.loads(l) for l in open(sys.argv[1])]' "$TMP/bad.jsonl"
+ok "a report without boundaries is still read" \
+	grep -q '"source":"[^"]*noboundary.eml","message_id":"","recipient":"a@example.org"' "$TMP/bad.jsonl"
+ok "too many parts is a warning" grep -q 'manyparts.*warnings":\[".*part' "$TMP/bad.jsonl"

@@ -1,0 +1,60 @@
+/* test_smtp - status and reply codes found in free text */
+#include "check.h"
+#include "parsers/smtp.h"
+
+static const struct {
+	const char *text;
+	const char *status;
+	int skip_generic;
+} st[] = {
+	{"550 5.1.1 <a@b>: user unknown", "5.1.1", 0},
+	{"smtp; 550-5.1.1 The email account", "5.1.1", 0},
+	{"Status: 4.2.2", "4.2.2", 0},
+	{"5.1.1.", "5.1.1", 0},			/* end of a sentence */
+	{"from 192.0.2.5.1.1 said", "", 0},	/* part of an address */
+	{"version 2.5.1 of", "2.5.1", 0},
+	{"3.1.1 is not a class", "", 0},	/* class 2, 4 or 5 */
+	{"5.1234.1", "", 0},			/* subject of 1-3 digits */
+	{"5.0.0 then 5.2.2 later", "5.2.2", 1},
+	{"5.0.0 alone", "5.0.0", 1},
+	{"", "", 0},
+};
+
+static const struct {
+	const char *text;
+	const char *reply;
+	int at_start;
+} rc[] = {
+	{"550 5.1.1 user unknown", "550", 1},
+	{"550-5.1.1 user unknown", "550", 1},
+	{"  452 too many", "452", 1},
+	{"said: 554 rejected", "554", 0},
+	{"said: 554 rejected", "", 1},
+	{"5500 is not a code", "", 0},
+	{"year 2006 is not one", "", 0},
+	{"192.0.2.1 is not one", "", 0},
+	{"560 second digit 6", "", 0},
+};
+
+int
+main(void)
+{
+	size_t i;
+	char out[12], r[4];
+
+	CHECK_GROUP("status");
+	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		rb_smtp_status_find(st[i].text, strlen(st[i].text), out,
+				    st[i].skip_generic);
+		check_str(out, st[i].status, st[i].text, __FILE__, __LINE__);
+	}
+	CHECK_INT(rb_smtp_status_len("5.7.26 x", 8), 6);
+	CHECK_INT(rb_smtp_status_len("5.7.", 4), 0);
+	CHECK_GROUP("reply");
+	for (i = 0; i < sizeof(rc) / sizeof(rc[0]); i++) {
+		rb_smtp_reply_find(rc[i].text, strlen(rc[i].text), r,
+				   rc[i].at_start);
+		check_str(r, rc[i].reply, rc[i].text, __FILE__, __LINE__);
+	}
+	return check_end();
+}
