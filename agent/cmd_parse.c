@@ -215,7 +215,7 @@ rb_cmd_parse(int argc, char **argv)
 	}
 	if (r.table)
 		print_table(&r);
-	else
+	else if (r.out.len)
 		fwrite(r.out.p, 1, r.out.len, stdout);
 	if (unreadable)
 		rc = RB_EX_NOINPUT;

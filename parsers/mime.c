@@ -554,7 +554,8 @@ rb_mime_body(const struct rb_mime_part *cp, size_t max, size_t *len,
 			ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
 			n = ba->len;
 			text = g_malloc(n + 1);
-			memcpy(text, ba->data, n);
+			if (n)
+				memcpy(text, ba->data, n);
 			text[n] = '\0';
 			g_object_unref(s);
 		}
