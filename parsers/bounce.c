@@ -528,6 +528,96 @@ own_text(struct job *j, const struct rb_mime_part *top, size_t *lenp)
 	return out;
 }
 
+/* A line of text that starts with an SMTP reply code ("554 ...",
+   "550-5.1.1 ..."), after optional white space. */
+static int
+reply_line(const char *line, size_t n)
+{
+	char code[4];
+
+	return rb_smtp_reply_find(line, n, code, 1);
+}
+
+/* 1 when the line is a DSN field or holds nothing but an address. */
+static int
+uninformative(const char *line, size_t n, const char *addr)
+{
+	static const char *const fields[] = {"Final-Recipient",
+		"Original-Recipient", "X-Actual-Recipient", "To:", "From:",
+		"Action:", "Status:", NULL};
+	struct rb_str t = rb_str_trim((struct rb_str){line, n});
+	size_t k;
+
+	for (k = 0; fields[k]; k++)
+		if (rb_hasprefix_ci(t.p, t.len, fields[k]))
+			return 1;
+	return t.len <= strlen(addr) + 4;
+}
+
+/* Finds the first line of text that passes: mode 0, a reply-code line
+   naming addr; 1, any reply-code line; 2, an informative line naming
+   addr.  Sets [*b, *e). */
+static int
+find_line(const char *text, size_t len, const char *addr, int mode,
+	  const char **b, const char **e)
+{
+	const char *pos = text, *end = text + len, *line;
+	size_t n, al = strlen(addr);
+
+	while (rb_next_line(&pos, end, &line, &n)) {
+		int names = al && rb_memcasemem(line, n, addr, al) != NULL;
+
+		if ((mode == 0 && names && reply_line(line, n)) ||
+		    (mode == 1 && reply_line(line, n)) ||
+		    (mode == 2 && names && !uninformative(line, n, addr))) {
+			*b = line;
+			*e = line + n;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Delivery-status groups without a Diagnostic-Code: the bounce's own text
+   (a Sendmail transcript, say) usually says what happened. */
+static void
+diagnostic_from_text(struct job *j, const struct rb_mime_part *top)
+{
+	const char *text = NULL;
+	size_t len = 0, i;
+
+	for (i = 0; i < j->n; i++) {
+		struct rb_record *r = &j->rec[i];
+		const char *b, *e;
+		char *d;
+
+		if (*r->diagnostic || strcmp(r->action, "failed") != 0)
+			continue;
+		if (text == NULL) {
+			text = own_text(j, top, &len);
+			if (len == 0) {		/* no usable MIME tree */
+				text = body_of(j->data, j->len);
+				len = (size_t)(j->data + j->len - text);
+				if (len > RB_MAX_TEXT_BYTES)
+					len = RB_MAX_TEXT_BYTES;
+			}
+		}
+		if (!find_line(text, len, r->recipient, 0, &b, &e) &&
+		    !(j->n == 1 && find_line(text, len, "", 1, &b, &e)) &&
+		    !find_line(text, len, r->recipient, 2, &b, &e))
+			continue;
+		d = rb_arena_strndup(j->a, b, (size_t)(e - b));
+		rb_squeeze(d);
+		r->diagnostic = d;
+		if (r->reply_code[0] == '\0')
+			rb_smtp_reply_find(d, strlen(d), r->reply_code, 0);
+		if (r->status[0] == '\0')
+			rb_smtp_status_find(d, strlen(d), r->status, 1);
+		rb_diag_add(&j->warn, "%s: no Diagnostic-Code, diagnostic "
+			    "taken from the text part", r->recipient);
+	}
+}
+
 static size_t
 try_rules(struct job *j, struct rb_dview *v)
 {
@@ -734,7 +824,9 @@ rb_bounce_parse(const struct rb_parser *p, struct rb_pctx *c,
 	out->nto = nto;
 	out->decoder = "";
 
-	if ((got = try_dsn(&j)) == 0 && (got = try_arf(&j)) == 0) {
+	if ((got = try_dsn(&j)) > 0)
+		diagnostic_from_text(&j, top);
+	if (got == 0 && (got = try_arf(&j)) == 0) {
 		memset(&v, 0, sizeof(v));
 		v.a = a;
 		v.mime = j.m;
