@@ -109,6 +109,28 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 check-asan:
 	$(MAKE) B=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" test
 
+# libFuzzer builds (clang) in build-fuzz/; each target runs FUZZ_TIME
+# seconds on its corpus (new inputs are kept there) seeded from fixtures/.
+FUZZ_TIME ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+		build-fuzz/libparsers.a build-fuzz/libagent.a
+	@for t in $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC)); do \
+		echo "  FUZZ    $$t ($(FUZZ_TIME)s)"; \
+		clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -std=gnu17 -I. \
+			$(PKG_CFLAGS) -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+			build-fuzz/libagent.a build-fuzz/libparsers.a \
+			$(AGENT_LIBS) $(PARSER_LIBS) -lm -pthread || exit 1; \
+		mkdir -p build-fuzz/corpus/$$t tests/fuzz/regress/$$t; \
+		build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+			-timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=tests/fuzz/regress/$$t/ \
+			build-fuzz/corpus/$$t tests/fuzz/regress/$$t fixtures \
+			rules || exit 1; \
+	done
+
 deps:
 	@sh tools/deps.sh
 

@@ -756,7 +756,8 @@ classify(struct job *j, struct rb_record *r)
 		return;
 	} else {
 		rb_rules_classify(rs, j->c->s, r->diagnostic, r->status,
-				  r->reply_code, r->action, &v, j->trace);
+				  r->reply_code, r->action, r->decoder, &v,
+				  j->trace);
 		if (v.limit_hit)
 			rb_diag_add(&j->warn, "a classification pattern hit "
 				    "its match limit and was skipped");

@@ -349,20 +349,41 @@ read_blocks(struct run *r, const struct rb_rule *rule, struct found *fd,
 	}
 }
 
+/* header_fields: a pattern with a recipient group makes one record per
+   match over every instance of the header (X-Failed-Recipients: a, b);
+   other patterns fill every record from the first instance. */
 static void
 read_headers(struct run *r, const struct rb_rule *rule, struct found *fd)
 {
 	size_t i;
 
 	for (i = 0; i < rule->nhdr; i++) {
-		const char *v = rb_mime_header(r->v->top, rule->hdr[i].header);
-		int m = rb_regex_match(rule->hdr[i].re, r->s->rx, v, strlen(v),
-				       0);
+		const struct rb_hdrpat *h = &rule->hdr[i];
+		size_t len, at = 0, b, e;
+		const char *v;
+		int m;
 
+		if (rb_regex_group(h->re, "recipient") < 0) {
+			v = rb_mime_header(r->v->top, h->header);
+			m = rb_regex_match(h->re, r->s->rx, v, strlen(v), 0);
+			if (m == RB_RX_LIMIT)
+				r->limit = 1;
+			if (m == RB_RX_MATCH)
+				take_groups(r, h->re, v, &fd->defaults, 0);
+			continue;
+		}
+		v = header_text(r, h->header, &len);
+		while (at <= len && (m = rb_regex_match(h->re, r->s->rx, v, len,
+						       at)) == RB_RX_MATCH) {
+			struct cand *c = new_cand(r, fd);
+
+			if (c == NULL || !rb_rx_span(r->s->rx, 0, &b, &e))
+				break;
+			take_groups(r, h->re, v, &c->f, 1);
+			at = e > b ? e : e + 1;
+		}
 		if (m == RB_RX_LIMIT)
 			r->limit = 1;
-		if (m == RB_RX_MATCH)
-			take_groups(r, rule->hdr[i].re, v, &fd->defaults, 0);
 	}
 }
 

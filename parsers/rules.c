@@ -170,7 +170,23 @@ regex(struct ld *l, const struct rb_ynode *n, const char *src, unsigned flags)
 	return re;
 }
 
-/* Text items: "phrase" or "/regex/". */
+/* The flags of a "/regex/" or "/regex/flags" text item (flags from i, m,
+   s, x), as a string after the closing slash; NULL when s is a phrase. */
+static const char *
+pattern_flags(const char *s, size_t len)
+{
+	size_t k = len;
+
+	if (len < 2 || s[0] != '/')
+		return NULL;
+	while (k > 1 && strchr("imsx", s[k - 1]) != NULL)
+		k--;
+	if (k < 2 || s[k - 1] != '/' || len - k > 4)
+		return NULL;
+	return s + k;
+}
+
+/* Text items: "phrase", "/regex/" or "/regex/flags". */
 static void
 tlist(struct ld *l, const struct rb_ynode *n, const char *what,
       struct rb_tlist *t)
@@ -182,21 +198,24 @@ tlist(struct ld *l, const struct rb_ynode *n, const char *what,
 	t->m = rb_arena_array(l->rs->a, k ? k : 1, sizeof(*t->m));
 	for (i = 0; i < k; i++) {
 		struct rb_tmatch *m = &t->m[t->n];
-		const char *s = items[i]->str;
+		const char *s = items[i]->str, *flags;
 		size_t len = items[i]->len;
 
 		memset(m, 0, sizeof(*m));
 		m->src = s;
 		m->line = items[i]->line;
 		m->col = items[i]->col;
-		if (len >= 2 && s[0] == '/' && s[len - 1] == '/') {
+		if ((flags = pattern_flags(s, len)) != NULL) {
 			char lit[128];
-			char *pat = rb_arena_strndup(l->rs->a, s + 1, len - 2);
+			size_t blen = (size_t)(flags - s) - 2;
+			char *body = rb_arena_strndup(l->rs->a, s + 1, blen);
+			char *pat = *flags ? rb_arena_printf(l->rs->a, "(?%s)%s",
+							     flags, body) : body;
 
 			m->re = regex(l, items[i], pat, RB_RX_ICASE);
 			if (m->re == NULL)
 				continue;
-			rb_regex_required_literal(pat, lit, sizeof(lit));
+			rb_regex_required_literal(body, lit, sizeof(lit));
 			if (lit[0]) {
 				m->lit = rb_arena_strdup(l->rs->a, lit);
 				m->litlen = strlen(lit);
@@ -399,7 +418,7 @@ static void
 examples(struct ld *l, const struct rb_ynode *n, struct rb_rule *r)
 {
 	static const char *const ckeys[] = {"diagnostic", "status",
-		"reply_code", "action", "expect", NULL};
+		"reply_code", "action", "decoder", "expect", NULL};
 	static const char *const mkeys[] = {"message", "file", "expect", NULL};
 	size_t i;
 
@@ -423,6 +442,8 @@ examples(struct ld *l, const struct rb_ynode *n, struct rb_rule *r)
 			ex->in[2] = scalar(l, rb_ymap_get(m, "reply_code"),
 					   "reply_code");
 			ex->in[3] = scalar(l, rb_ymap_get(m, "action"), "action");
+			ex->in[4] = scalar(l, rb_ymap_get(m, "decoder"),
+					   "decoder");
 			expect(l, rb_ymap_get(m, "expect"), ex, 1);
 		} else {
 			check_keys(l, m, mkeys, "an example");
@@ -454,8 +475,8 @@ static void
 classify_rule(struct ld *l, const struct rb_ynode *m, struct rb_rule *r)
 {
 	static const char *const known[] = {"id", "description", "text",
-		"not_text", "status", "reply_code", "action", "reason",
-		"class", "examples", NULL};
+		"not_text", "status", "reply_code", "action", "decoder",
+		"reason", "class", "examples", NULL};
 	const struct rb_ynode **acts;
 	size_t i;
 
@@ -472,6 +493,11 @@ classify_rule(struct ld *l, const struct rb_ynode *m, struct rb_rule *r)
 		if (!in_list(acts[i]->str, actions))
 			err(l, acts[i], "unknown action '%s'", acts[i]->str);
 	}
+	r->ndecoder = scalars(l, rb_ymap_get(m, "decoder"), "decoder", &acts);
+	r->decoder = rb_arena_array(l->rs->a, r->ndecoder ? r->ndecoder : 1,
+				    sizeof(*r->decoder));
+	for (i = 0; i < r->ndecoder; i++)
+		r->decoder[i] = acts[i]->str;
 	r->reason = reason_or_class(l, rb_ymap_get(m, "reason"), 0);
 	r->cls = reason_or_class(l, rb_ymap_get(m, "class"), 1);
 	if (r->reason == NULL)

@@ -79,8 +79,8 @@ struct rb_example {
 	int line;
 	const char *message;		/* inline message */
 	const char *file;		/* or a path (relative to the repo) */
-	const char *in[4];		/* classify: diagnostic status reply
-					   action */
+	const char *in[5];		/* classify: diagnostic status reply
+					   action decoder */
 	struct rb_expect *expect;	/* one per record */
 	size_t nexpect;
 	int expect_none;		/* "expect: []": no record at all */
@@ -108,6 +108,9 @@ struct rb_rule {
 	size_t nreply;
 	const char **action;
 	size_t naction;
+	const char **decoder;		/* only records of these decoders;
+					   such rules are tried first */
+	size_t ndecoder;
 	const char *reason;
 	const char *cls;		/* NULL: the reason's class */
 	/* Decoding. */

@@ -153,11 +153,26 @@ resolve_ids(struct rb_rules *rs, struct rb_diag *errs)
 	return nerr;
 }
 
+static int
+decoder_known(const struct rb_rules *rs, const char *id)
+{
+	size_t i;
+
+	if (strcmp(id, "rfc3464") == 0 || strcmp(id, "arf") == 0 ||
+	    strcmp(id, "rfc3834") == 0)
+		return 1;
+	for (i = 0; i < rs->nrule; i++)
+		if (rs->rule[i]->kind == RB_RK_DECODER &&
+		    strcmp(rs->rule[i]->id, id) == 0)
+			return 1;
+	return 0;
+}
+
 static size_t
 check_rule(struct rb_rules *rs, const struct rb_rule *r, int require_examples,
 	   struct rb_diag *errs)
 {
-	size_t nerr = 0;
+	size_t nerr = 0, k;
 	const char *reason = r->kind == RB_RK_CLASSIFY ? r->reason
 						      : r->set[RB_S_REASON];
 
@@ -167,6 +182,14 @@ check_rule(struct rb_rules *rs, const struct rb_rule *r, int require_examples,
 			    r->file, r->line, r->id, reason);
 		nerr++;
 	}
+	for (k = 0; k < r->ndecoder; k++)
+		if (!decoder_known(rs, r->decoder[k])) {
+			rb_diag_add(errs, "%s:%d: rule '%s': unknown decoder "
+				    "'%s' (rfc3464, arf, rfc3834 or a decoder "
+				    "rule's id)", r->file, r->line, r->id,
+				    r->decoder[k]);
+			nerr++;
+		}
 	if (require_examples && r->nex == 0) {
 		rb_diag_add(errs, "%s:%d: rule '%s': no examples (every rule "
 			    "needs at least one)", r->file, r->line, r->id);
@@ -365,6 +388,17 @@ codes_match(const struct rb_codepat *p, size_t n, const char *code)
 }
 
 static int
+in_strs(const char *const *list, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 action_in(const struct rb_rule *r, const char *action)
 {
 	size_t i;
@@ -379,15 +413,19 @@ void
 rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
 		  const char *diagnostic, const char *status,
 		  const char *reply_code, const char *action,
-		  struct rb_verdict *v, struct rb_diag *trace)
+		  const char *decoder, struct rb_verdict *v,
+		  struct rb_diag *trace)
 {
 	size_t src = rb_rules_find_source(rs, "diagnostic"), i, dlen;
-	int temporary;
+	int temporary, pass;
 
 	diagnostic = diagnostic ? diagnostic : "";
 	status = status ? status : "";
 	reply_code = reply_code ? reply_code : "";
 	action = action ? action : "";
+	decoder = decoder ? decoder : "";
+	if (strncmp(decoder, "rule:", 5) == 0)
+		decoder += 5;
 	dlen = strlen(diagnostic);
 	temporary = status[0] ? status[0] == '4' :
 		    reply_code[0] ? reply_code[0] == '4' :
@@ -395,11 +433,16 @@ rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
 	v->reason = v->cls = v->rule = "";
 	v->limit_hit = 0;
 	rb_rules_scan(rs, s, src, diagnostic, dlen);
+	/* Pass 0: the rules scoped to this decoder; pass 1: the rest. */
+	for (pass = 0; pass < 2; pass++)
 	for (i = 0; i < rs->nkind[RB_RK_CLASSIFY]; i++) {
 		const struct rb_rule *r = rs->by_kind[RB_RK_CLASSIFY][i];
 		const struct rb_tmatch *which = NULL;
 		int limit = 0;
 
+		if (pass == 0 ? !in_strs(r->decoder, r->ndecoder, decoder) :
+		    r->ndecoder > 0)
+			continue;
 		if (r->naction && !action_in(r, action))
 			continue;
 		if (r->nstatus && !codes_match(r->status, r->nstatus, status))

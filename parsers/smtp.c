@@ -102,7 +102,8 @@ rb_smtp_reply_find(const char *text, size_t n, char out[4], int at_start)
 		    (i + 3 == n || t[3] == ' ' || t[3] == '-' || t[3] == '"' ||
 		     t[3] == ';' || t[3] == '\t' || t[3] == '\n' ||
 		     t[3] == '\r' || t[3] == ']' || t[3] == ')' ||
-		     t[3] == ',')) {
+		     t[3] == ',' || (t[3] == ':' && i + 4 < n &&
+				      t[4] == ' '))) {
 			/* "550-" must be a multi-line reply, not a range. */
 			if (t[3] == '-' && i + 4 < n && RB_ISDIGIT(t[4]) &&
 			    (i + 5 >= n || t[5] != '.'))

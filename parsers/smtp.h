@@ -6,7 +6,7 @@
  * an IP address or version number ("192.0.2.5.1.1" is not "2.5.1"), and
  * "5.1.1." at the end of a sentence still counts.  Reply codes are three
  * digits 2xx/4xx/5xx whose second digit is 0-5, standing alone and followed by
- * a space, '-', a quote, ';' or the end (so "550-5.1.1" and "550 5.1.1"
+ * a space, '-', a quote, ';', ": " or the end (so "550-5.1.1" and "550 5.1.1"
  * match, "5500", "2006" and "192.0.2.1" do not).
  */
 #ifndef REBOUND_PARSERS_SMTP_H

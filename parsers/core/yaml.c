@@ -110,7 +110,8 @@ load_collection(struct loader *l, yaml_event_t *start, enum rb_ytype t)
 					 NULL);
 			} else {
 				for (i = 0; i < n->n; i += 2)
-					if (strcmp(n->kid[i]->str, kid->str) == 0)
+					if (n->kid[i]->type == RB_YSCALAR &&
+					    strcmp(n->kid[i]->str, kid->str) == 0)
 						error_at(l, kid->line, kid->col,
 							 rb_arena_printf(l->a,
 							 "duplicate key '%s' "

@@ -58,3 +58,22 @@ $REBOUND rules test "$TMP/wrong.yaml" >"$TMP/out" 2>&1
 rc=$?
 ok "rules test fails on a wrong example" test "$rc" -eq 1
 ok "the failure names the file and the line" grep -q "wrong.yaml:7: rule 'wrong-example'.*reason is \"userunknown\", expected \"mailboxfull\"" "$TMP/out"
+
+# A classification rule scoped to a decoder is tried before the others,
+# and only on that decoder's records.
+cat >"$TMP/scoped.yaml" <<'YAML'
+classify:
+  - id: qmail-scoped
+    description: qmail's "no mailbox here" read as suspend, for this test
+    decoder: [qmail]
+    text: ["no mailbox here"]
+    reason: suspend
+    examples:
+      - {diagnostic: "Sorry, no mailbox here by that name.", decoder: "rule:qmail", expect: {reason: suspend}}
+YAML
+printf 'From: m@example.net\nSubject: failure notice\n\nHi. This is the qmail-send program at x.\n\n<a@example.org>:\nSorry, no mailbox here by that name. (#5.1.1)\n' >"$TMP/q2.eml"
+ok "a decoder-scoped rule checks" $REBOUND rules check "$TMP/scoped.yaml"
+ok "its examples pass" $REBOUND rules test "$TMP/scoped.yaml"
+ok "it decides the qmail record" sh -c "$REBOUND parse --jsonl --rules '$TMP/scoped.yaml' '$TMP/q2.eml' | grep -q '\"reason\":\"suspend\"'"
+printf 'From: MAILER-DAEMON@example.net\nSubject: Undelivered\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 Sorry, no mailbox here by that name\n--b--\n' >"$TMP/d.eml"
+ok "but not another decoder's" sh -c "$REBOUND parse --jsonl --rules '$TMP/scoped.yaml' '$TMP/d.eml' | grep -q '\"reason\":\"userunknown\"'"

@@ -34,6 +34,8 @@ static const struct {
 	{"year 2006 is not one", "", 0},
 	{"192.0.2.1 is not one", "", 0},
 	{"560 second digit 6", "", 0},
+	{"550: 5.2.2 over quota", "550", 1},	/* Yahoo writes a colon */
+	{"at 12:550:00", "", 0},
 };
 
 int
