@@ -235,6 +235,8 @@ norm_action(struct job *j, const char *s)
 static void
 set_codes(struct rb_record *r, const char *status, const char *diag)
 {
+	int fail = strcmp(r->action, "failed") == 0 ||
+		   strcmp(r->action, "delayed") == 0;
 	char st[12] = "", dc[12] = "";
 	size_t dl = strlen(diag);
 
@@ -247,6 +249,12 @@ set_codes(struct rb_record *r, const char *status, const char *diag)
 	memcpy(r->status, st, sizeof(r->status));
 	if (!rb_smtp_reply_find(diag, dl, r->reply_code, 1))
 		rb_smtp_reply_find(diag, dl, r->reply_code, 0);
+	/* A success code quoted in a failure's text (the reply to MAIL FROM,
+	   say) is not the failure's code. */
+	if (fail && r->reply_code[0] == '2')
+		r->reply_code[0] = '\0';
+	if (fail && r->status[0] == '2')
+		r->status[0] = '\0';
 }
 
 /* RFC 3464 / 6533 */

@@ -212,7 +212,10 @@ tlist(struct ld *l, const struct rb_ynode *n, const char *what,
 			char *pat = *flags ? rb_arena_printf(l->rs->a, "(?%s)%s",
 							     flags, body) : body;
 
-			m->re = regex(l, items[i], pat, RB_RX_ICASE);
+			/* ^ and $ match at line ends: bodies and joined
+			   headers are many lines. */
+			m->re = regex(l, items[i], pat,
+				      RB_RX_ICASE | RB_RX_MULTILINE);
 			if (m->re == NULL)
 				continue;
 			rb_regex_required_literal(body, lit, sizeof(lit));

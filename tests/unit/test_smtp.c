@@ -36,6 +36,7 @@ static const struct {
 	{"560 second digit 6", "", 0},
 	{"550: 5.2.2 over quota", "550", 1},	/* Yahoo writes a colon */
 	{"at 12:550:00", "", 0},
+	{"MAIL FROM:<a@b> SIZE=222: host x: 550 no", "550", 0},
 };
 
 int
