@@ -113,6 +113,50 @@ normalise_cr(struct rb_arena *a, const char *data, size_t len)
 	return copy;
 }
 
+/* A Content-Type folded without the leading white space of a
+   continuation ("Content-Type: multipart/alternative;" then "boundary=..."
+   at the start of the next line) loses its boundary in GMime, and the
+   whole multipart is read as one part.  Such a line, right after a line
+   ending in ';', is given the tab it lacks. */
+static int
+unfolded_boundary(const char *data, const char *nl)
+{
+	const char *p = nl;
+
+	if (p > data && p[-1] == '\r')
+		p--;
+	while (p > data && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	return p > data && p[-1] == ';';
+}
+
+static const char *
+refold_boundary(struct rb_arena *a, const char *data, size_t *lenp)
+{
+	const char *p = data, *end = data + *lenp, *hit;
+	char *copy = NULL, *q = NULL;
+	size_t n = 0;
+
+	while ((hit = rb_memcasemem(p, (size_t)(end - p), "\nboundary=",
+				    10)) != NULL) {
+		p = hit + 1;
+		n += unfolded_boundary(data, hit);
+	}
+	if (n == 0)
+		return data;
+	q = copy = rb_arena_alloc(a, *lenp + n + 1);
+	for (p = data; p < end; p++) {
+		*q++ = *p;
+		if (*p == '\n' && end - p > 9 &&
+		    rb_hasprefix_ci(p + 1, (size_t)(end - p - 1), "boundary=") &&
+		    unfolded_boundary(data, p))
+			*q++ = '\t';
+	}
+	*q = '\0';
+	*lenp = (size_t)(q - copy);
+	return copy;
+}
+
 static const char *
 content_type(struct rb_arena *a, GMimeObject *obj)
 {
@@ -283,6 +327,7 @@ rb_mime_parse(struct rb_arena *a, const char *data, size_t len,
 		len = RB_MAX_MESSAGE_BYTES;
 	}
 	data = normalise_cr(a, data, len);
+	data = refold_boundary(a, data, &len);
 	m->root = parse_message(m, data, len, 0);
 	if (m->root == NULL) {
 		/* GMime read no message at all: keep the bytes as text. */

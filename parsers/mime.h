@@ -17,7 +17,10 @@
  *   - adjacent base64 encoded-words of one charset are cut after the first
  *     padded word (jstedfast/gmime#133): such runs are merged before
  *     decoding (rb_mime_decode_words);
- *   - g_mime_message_foreach() does not enter message/rfc822: the walk does.
+ *   - g_mime_message_foreach() does not enter message/rfc822: the walk does;
+ *   - a "boundary=" parameter folded onto a line with no leading white
+ *     space is lost and the multipart read as one part: such a line gets
+ *     the tab it lacks before parsing (refold_boundary).
  * The other two (message/delivery-status is an unparsed leaf, malformed
  * field lines are dropped) are avoided by reading those parts' decoded bytes
  * with fields.h instead of GMime's header parser.

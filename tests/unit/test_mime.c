@@ -152,6 +152,28 @@ main(void)
 	CHECK_STR(rb_mime_decode_words(a, "plain"), "plain");
 	rb_arena_free(&a);
 
+	/* Fault: a boundary parameter folded without white space is lost,
+	   and the multipart read as one part. */
+	CHECK_GROUP("unindented boundary");
+	a = rb_arena_new();
+	{
+		static const char msg[] =
+			"From: a@example.org\nMIME-Version: 1.0\n"
+			"Content-Type: multipart/alternative;\n"
+			"boundary=\"XX\"\n\n--XX\nContent-Type: text/plain\n\n"
+			"one\n--XX\nContent-Type: text/html\n\n<p>two\n"
+			"--XX--\n";
+		struct rb_diag d;
+		struct rb_mime *m;
+
+		rb_diag_init(&d, a, 16);
+		CHECK_INT(gmime_parts(msg), 0);
+		m = rb_mime_parse(a, msg, strlen(msg), &d);
+		CHECK_INT(rb_mime_count(m), 3);
+		rb_mime_free(&m);
+	}
+	rb_arena_free(&a);
+
 	/* Junk never fails. */
 	CHECK_GROUP("junk");
 	a = rb_arena_new();
