@@ -575,6 +575,37 @@ rb_mime_first_address(struct rb_arena *a, const char *s)
 	return n ? out[0] : "";
 }
 
+/* Decoded text bytes to UTF-8 from the part's charset.  Not
+   g_mime_text_part_get_text(): it returns a C string, so a NUL from a
+   quoted-printable "=00" cut the text there.  NULs become spaces. */
+static char *
+text_to_utf8(GMimeTextPart *tp, char *text, size_t *n)
+{
+	const char *cs = g_mime_text_part_get_charset(tp);
+	char *u = NULL;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (text[i] == '\0')
+			text[i] = ' ';
+	if (cs && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
+	    g_ascii_strcasecmp(cs, "us-ascii") != 0) {
+		iconv_t cd = g_mime_iconv_open("UTF-8", cs);
+
+		if (cd != (iconv_t)-1) {
+			u = g_mime_iconv_strndup(cd, text, *n);
+			g_mime_iconv_close(cd);
+		}
+	}
+	if (u == NULL && !rb_utf8_valid(text, *n))
+		u = g_mime_utils_decode_8bit(NULL, text, *n);
+	if (u == NULL)
+		return text;
+	g_free(text);
+	*n = strlen(u);
+	return u;
+}
+
 const char *
 rb_mime_body(const struct rb_mime_part *cp, size_t max, size_t *len,
 	     int *truncated)
@@ -585,10 +616,7 @@ rb_mime_body(const struct rb_mime_part *cp, size_t max, size_t *len,
 
 	if (p->body != NULL && p->body_max == max)
 		goto done;
-	if (p->obj != NULL && GMIME_IS_TEXT_PART(p->obj)) {
-		text = g_mime_text_part_get_text(GMIME_TEXT_PART(p->obj));
-		n = text ? strlen(text) : 0;
-	} else if (p->obj != NULL && GMIME_IS_PART(p->obj)) {
+	if (p->obj != NULL && GMIME_IS_PART(p->obj)) {
 		GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(p->obj));
 
 		if (w != NULL) {
@@ -604,6 +632,8 @@ rb_mime_body(const struct rb_mime_part *cp, size_t max, size_t *len,
 			text[n] = '\0';
 			g_object_unref(s);
 		}
+		if (text && GMIME_IS_TEXT_PART(p->obj))
+			text = text_to_utf8(GMIME_TEXT_PART(p->obj), text, &n);
 	}
 	p->body_trunc = n > max;
 	if (n > max)

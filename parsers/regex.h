@@ -4,8 +4,9 @@
  * Rule patterns run on bodies written by strangers, so every match runs under
  * a match limit and a depth limit (core/limits.h): a pattern that would
  * backtrack for minutes on a crafted body gives RB_RX_LIMIT at once instead.
- * Patterns are compiled as UTF-8 with invalid input tolerated
- * (PCRE2_MATCH_INVALID_UTF), and JIT-compiled when the platform allows.
+ * Patterns work on bytes (no PCRE2_UTF: any input is valid, a UTF-8
+ * literal matches itself, `.` is one byte, case is ASCII-folded), and are
+ * JIT-compiled when the platform allows.
  *
  * A compiled struct rb_regex is read-only and may be shared between
  * threads; each thread matches with its own struct rb_rx_scratch.

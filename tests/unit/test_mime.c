@@ -174,6 +174,29 @@ main(void)
 	}
 	rb_arena_free(&a);
 
+	/* Fault: g_mime_text_part_get_text() returns a C string, so a "=00"
+	   in quoted-printable cuts the text; rb_mime_body() keeps it all, in
+	   UTF-8 from the declared charset. */
+	CHECK_GROUP("NUL in text");
+	a = rb_arena_new();
+	{
+		static const char msg[] =
+			"From: a@example.org\nContent-Type: text/plain; "
+			"charset=iso-8859-1\nContent-Transfer-Encoding: "
+			"quoted-printable\n\nbefore=00after r=E9sum=E9\n";
+		struct rb_diag d;
+		struct rb_mime *m;
+		size_t len;
+		int trunc;
+
+		rb_diag_init(&d, a, 16);
+		m = rb_mime_parse(a, msg, strlen(msg), &d);
+		CHECK_STR(rb_mime_body(rb_mime_at(m, 0), 1024, &len, &trunc),
+			  "before after r\xc3\xa9sum\xc3\xa9\n");
+		rb_mime_free(&m);
+	}
+	rb_arena_free(&a);
+
 	/* Junk never fails. */
 	CHECK_GROUP("junk");
 	a = rb_arena_new();
