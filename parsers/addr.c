@@ -154,6 +154,13 @@ rb_addr_clean(struct rb_arena *a, const char *s, const char **type_r)
 	if (rb_hasprefix_ci(v, strlen(v), "mailto:"))
 		memmove(v, v + 7, strlen(v + 7) + 1);
 	n = rb_squeeze(v);
+	/* An RFC 5321 source route, "@relay.example,@b.example:user@host"
+	   (obsolete, still written by PMDF): only the mailbox counts. */
+	if (v[0] == '@' && (p = strchr(v, ':')) != NULL &&
+	    strchr(p + 1, '@') != NULL) {
+		memmove(v, p + 1, strlen(p + 1) + 1);
+		n = strlen(v);
+	}
 	/* Strip what sentences put around an address. */
 	while (n > 0 && strchr(".,;:'<>[]", v[n - 1]) != NULL)
 		v[--n] = '\0';
