@@ -186,8 +186,9 @@ explain(int argc, char **argv)
 		const struct rb_record *r = &b.rec[i];
 
 		printf("record %zu: %s action=%s status=%s reply_code=%s "
-		       "reason=%s class=%s rule=%s\n", i + 1, r->recipient,
-		       r->action, r->status, r->reply_code, r->reason, r->cls,
+		       "command=%s reason=%s class=%s rule=%s\n", i + 1,
+		       r->recipient, r->action, r->status, r->reply_code,
+		       *r->command ? r->command : "-", r->reason, r->cls,
 		       *r->rule ? r->rule : "-");
 		rb_buf_reset(&out);
 		rb_record_json(r, &out);

@@ -93,6 +93,8 @@ struct job {
 	const char *source;
 	const char *data;		/* the raw message */
 	size_t len;
+	const char *text;		/* own_text(), once needed */
+	size_t textlen;
 	struct rb_record *rec;
 	size_t n, cap;
 };
@@ -257,6 +259,35 @@ set_codes(struct rb_record *r, const char *status, const char *diag)
 		r->status[0] = '\0';
 }
 
+/* The diagnostic of a recipient group: Diagnostic-Code's text, with its
+   type kept when it is a local mailer's ("X-Unix; 255": the number alone
+   would read as a reply code), else the comment of the Status field
+   ("4.0.0 (host name lookup failure)"). */
+static const char *
+diagnostic_of(struct job *j, const struct rb_dsn_rcpt *g)
+{
+	const char *v = g->diagnostic.value, *p;
+
+	if (*v && strcmp(g->diagnostic.type, "x-unix") == 0)
+		return rb_arena_printf(j->a, "X-Unix; %s", v);
+	if (*v || g->status == NULL)
+		return v;
+	p = g->status;
+	while (*p && !RB_ISSPACE(*p))
+		p++;
+	while (RB_ISSPACE(*p))
+		p++;
+	if (*p == '(') {
+		char *c = rb_arena_strdup(j->a, p + 1);
+		size_t n = strlen(c);
+
+		if (n && c[n - 1] == ')')
+			c[n - 1] = '\0';
+		return c;
+	}
+	return v;
+}
+
 /* RFC 3464 / 6533 */
 static size_t
 read_dsn(struct job *j, const struct rb_mime_part *part, int mislabelled,
@@ -316,7 +347,7 @@ read_dsn(struct job *j, const struct rb_mime_part *part, int mislabelled,
 		r->recipient = rcpt;
 		r->original_recipient = orcpt;
 		r->action = norm_action(j, g->action);
-		r->diagnostic = g->diagnostic.value;
+		r->diagnostic = diagnostic_of(j, g);
 		set_codes(r, g->status, r->diagnostic);
 		r->remote_mta = g->remote_mta.value;
 		r->reporting_mta = d.reporting_mta.value;
@@ -744,6 +775,22 @@ infer_status(struct job *j, struct rb_record *r)
 		    r->recipient, r->status);
 }
 
+/* The SMTP command the failure answered: from its diagnostic, else from
+   the bounce's own text (a Sendmail transcript, Postfix's "in reply to"). */
+static void
+find_command(struct job *j, const struct rb_mime_part *top,
+	     struct rb_record *r)
+{
+	if (*r->cls)		/* complaints, auto-replies */
+		return;
+	r->command = rb_smtp_command_find(r->diagnostic, strlen(r->diagnostic));
+	if (*r->command)
+		return;
+	if (j->text == NULL)
+		j->text = own_text(j, top, &j->textlen);
+	r->command = rb_smtp_command_find(j->text, j->textlen);
+}
+
 static void
 classify(struct job *j, struct rb_record *r)
 {
@@ -764,8 +811,8 @@ classify(struct job *j, struct rb_record *r)
 		return;
 	} else {
 		rb_rules_classify(rs, j->c->s, r->diagnostic, r->status,
-				  r->reply_code, r->action, r->decoder, &v,
-				  j->trace);
+				  r->reply_code, r->action, r->decoder,
+				  r->command, &v, j->trace);
 		if (v.limit_hit)
 			rb_diag_add(&j->warn, "a classification pattern hit "
 				    "its match limit and was skipped");
@@ -861,8 +908,10 @@ rb_bounce_parse(const struct rb_parser *p, struct rb_pctx *c,
 		}
 	} else {
 		out->decoder = j.rec[0].decoder;
-		for (i = 0; i < j.n; i++)
+		for (i = 0; i < j.n; i++) {
+			find_command(&j, top, &j.rec[i]);
 			classify(&j, &j.rec[i]);
+		}
 	}
 	for (i = 0; i < j.n; i++)
 		j.rec[i].message_id = out->message_id;

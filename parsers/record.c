@@ -12,7 +12,7 @@ rb_record_init(struct rb_record *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->source = r->message_id = r->recipient = r->original_recipient = "";
-	r->action = r->diagnostic = r->reason = r->cls = "";
+	r->action = r->diagnostic = r->reason = r->cls = r->command = "";
 	r->remote_mta = r->reporting_mta = r->original_message_id = "";
 	r->envelope_id = r->feedback_type = r->decoder = r->rule = "";
 	r->time = -1;
@@ -77,6 +77,7 @@ rb_record_get(const struct rb_record *r, const char *key, char tmp[21])
 #define F(x) {#x, offsetof(struct rb_record, x)}
 		F(source), F(message_id), F(recipient),
 		F(original_recipient), F(action), F(diagnostic), F(reason),
+		F(command),
 		F(remote_mta), F(reporting_mta), F(original_message_id),
 		F(envelope_id), F(feedback_type), F(decoder), F(rule),
 #undef F

@@ -37,6 +37,9 @@ struct rb_record {
 	char status[12];		/* "5.1.1" */
 	char reply_code[4];		/* "550" */
 	const char *diagnostic;		/* unfolded text */
+	const char *command;		/* SMTP command answered: RCPT MAIL
+					   DATA HELO CONN, or "" (not in the
+					   JSON; rules can test it) */
 	const char *reason;		/* Sisimai's reason names */
 	const char *cls;		/* hard soft block complaint delayed
 					   delivered autoreply unknown none */

@@ -22,6 +22,10 @@ static const char *const classes[] = {
 	"autoreply", "unknown", NULL,
 };
 
+static const char *const commands[] = {
+	"RCPT", "MAIL", "DATA", "HELO", "CONN", NULL,
+};
+
 static const char *const actions[] = {
 	"failed", "delayed", "delivered", "relayed", "expanded", NULL,
 };
@@ -421,7 +425,7 @@ static void
 examples(struct ld *l, const struct rb_ynode *n, struct rb_rule *r)
 {
 	static const char *const ckeys[] = {"diagnostic", "status",
-		"reply_code", "action", "decoder", "expect", NULL};
+		"reply_code", "action", "decoder", "command", "expect", NULL};
 	static const char *const mkeys[] = {"message", "file", "expect", NULL};
 	size_t i;
 
@@ -447,6 +451,8 @@ examples(struct ld *l, const struct rb_ynode *n, struct rb_rule *r)
 			ex->in[3] = scalar(l, rb_ymap_get(m, "action"), "action");
 			ex->in[4] = scalar(l, rb_ymap_get(m, "decoder"),
 					   "decoder");
+			ex->in[5] = scalar(l, rb_ymap_get(m, "command"),
+					   "command");
 			expect(l, rb_ymap_get(m, "expect"), ex, 1);
 		} else {
 			check_keys(l, m, mkeys, "an example");
@@ -479,7 +485,7 @@ classify_rule(struct ld *l, const struct rb_ynode *m, struct rb_rule *r)
 {
 	static const char *const known[] = {"id", "description", "text",
 		"not_text", "status", "reply_code", "action", "decoder",
-		"reason", "class", "examples", NULL};
+		"command", "fallback", "reason", "class", "examples", NULL};
 	const struct rb_ynode **acts;
 	size_t i;
 
@@ -501,6 +507,21 @@ classify_rule(struct ld *l, const struct rb_ynode *m, struct rb_rule *r)
 				    sizeof(*r->decoder));
 	for (i = 0; i < r->ndecoder; i++)
 		r->decoder[i] = acts[i]->str;
+	r->ncommand = scalars(l, rb_ymap_get(m, "command"), "command", &acts);
+	r->command = rb_arena_array(l->rs->a, r->ncommand ? r->ncommand : 1,
+				    sizeof(*r->command));
+	for (i = 0; i < r->ncommand; i++) {
+		r->command[i] = acts[i]->str;
+		if (!in_list(acts[i]->str, commands))
+			err(l, acts[i], "unknown command '%s' (RCPT, MAIL, "
+			    "DATA, HELO or CONN)", acts[i]->str);
+	}
+	if (rb_ymap_get(m, "fallback") != NULL &&
+	    rb_ybool(rb_ymap_get(m, "fallback"), &r->fallback) != 0) {
+		err(l, rb_ymap_get(m, "fallback"),
+		    "fallback must be true or false");
+		r->fallback = 0;
+	}
 	r->reason = reason_or_class(l, rb_ymap_get(m, "reason"), 0);
 	r->cls = reason_or_class(l, rb_ymap_get(m, "class"), 1);
 	if (r->reason == NULL)

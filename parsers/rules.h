@@ -68,14 +68,14 @@ struct rb_verdict {
 	int limit_hit;		/* a regex blew its match limit */
 };
 
-/* Classifies a failure from its diagnostic text, codes, action and the
-   decoder that read it ("rfc3464", "rule:gmail"; rules with a `decoder`
+/* Classifies a failure from its diagnostic text, codes, action, the SMTP
+   command it answered ("RCPT", ...; smtp.h) and the decoder that read it ("rfc3464", "rule:gmail"; rules with a `decoder`
    list naming it are tried before all others).  A NULL argument counts as
    "".  trace (NULL allowed) receives what was tried. */
 void rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
 		       const char *diagnostic, const char *status,
 		       const char *reply_code, const char *action,
-		       const char *decoder, struct rb_verdict *v,
-		       struct rb_diag *trace);
+		       const char *decoder, const char *command,
+		       struct rb_verdict *v, struct rb_diag *trace);
 
 #endif

@@ -79,8 +79,8 @@ struct rb_example {
 	int line;
 	const char *message;		/* inline message */
 	const char *file;		/* or a path (relative to the repo) */
-	const char *in[5];		/* classify: diagnostic status reply
-					   action decoder */
+	const char *in[6];		/* classify: diagnostic status reply
+					   action decoder command */
 	struct rb_expect *expect;	/* one per record */
 	size_t nexpect;
 	int expect_none;		/* "expect: []": no record at all */
@@ -111,6 +111,9 @@ struct rb_rule {
 	const char **decoder;		/* only records of these decoders;
 					   such rules are tried first */
 	size_t ndecoder;
+	int fallback;			/* tried after every other rule */
+	const char **command;		/* SMTP commands (RCPT, DATA, ...) */
+	size_t ncommand;
 	const char *reason;
 	const char *cls;		/* NULL: the reason's class */
 	/* Decoding. */

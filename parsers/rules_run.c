@@ -413,8 +413,8 @@ void
 rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
 		  const char *diagnostic, const char *status,
 		  const char *reply_code, const char *action,
-		  const char *decoder, struct rb_verdict *v,
-		  struct rb_diag *trace)
+		  const char *decoder, const char *command,
+		  struct rb_verdict *v, struct rb_diag *trace)
 {
 	size_t src = rb_rules_find_source(rs, "diagnostic"), i, dlen;
 	int temporary, pass;
@@ -424,6 +424,7 @@ rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
 	reply_code = reply_code ? reply_code : "";
 	action = action ? action : "";
 	decoder = decoder ? decoder : "";
+	command = command ? command : "";
 	if (strncmp(decoder, "rule:", 5) == 0)
 		decoder += 5;
 	dlen = strlen(diagnostic);
@@ -433,17 +434,20 @@ rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
 	v->reason = v->cls = v->rule = "";
 	v->limit_hit = 0;
 	rb_rules_scan(rs, s, src, diagnostic, dlen);
-	/* Pass 0: the rules scoped to this decoder; pass 1: the rest. */
-	for (pass = 0; pass < 2; pass++)
+	/* Pass 0: the rules scoped to this decoder; pass 1: the others
+	   but the fallbacks; pass 2: the fallbacks. */
+	for (pass = 0; pass < 3; pass++)
 	for (i = 0; i < rs->nkind[RB_RK_CLASSIFY]; i++) {
 		const struct rb_rule *r = rs->by_kind[RB_RK_CLASSIFY][i];
 		const struct rb_tmatch *which = NULL;
 		int limit = 0;
 
 		if (pass == 0 ? !in_strs(r->decoder, r->ndecoder, decoder) :
-		    r->ndecoder > 0)
+		    r->ndecoder > 0 || r->fallback != (pass == 2))
 			continue;
 		if (r->naction && !action_in(r, action))
+			continue;
+		if (r->ncommand && !in_strs(r->command, r->ncommand, command))
 			continue;
 		if (r->nstatus && !codes_match(r->status, r->nstatus, status))
 			continue;

@@ -69,7 +69,7 @@ test_classify(struct tr *t, const struct rb_rule *r,
 	struct rb_record rec;
 
 	rb_rules_classify(t->rs, t->s, ex->in[0], ex->in[1], ex->in[2],
-			  ex->in[3], ex->in[4], &v, NULL);
+			  ex->in[3], ex->in[4], ex->in[5], &v, NULL);
 	if (strcmp(v.rule, r->id) != 0) {
 		rb_diag_add(t->fails, "%s:%d: rule '%s': example decided by "
 			    "%s", r->file, ex->line, r->id,

@@ -120,3 +120,77 @@ next:
 	}
 	return 0;
 }
+
+/* Names of commands as reports write them, and what they stand for. */
+static const struct {
+	const char *name;
+	const char *cmd;
+} cmds[] = {
+	{"rcpt to", "RCPT"}, {"rcpt", "RCPT"}, {"mail from", "MAIL"},
+	{"end of data", "DATA"}, {"data", "DATA"}, {"ehlo", "HELO"},
+	{"helo", "HELO"}, {"lhlo", "HELO"}, {"initial connection", "CONN"},
+	{"connect", "CONN"}, {"greeting", "CONN"},
+};
+
+/* The command named at p (ASCII case ignored), or NULL. */
+static const char *
+command_at(const char *p, const char *end)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		size_t k = strlen(cmds[i].name);
+
+		if ((size_t)(end - p) >= k &&
+		    rb_memcaseeq(p, cmds[i].name, k) &&
+		    ((size_t)(end - p) == k || !RB_ISALPHA(p[k])))
+			return cmds[i].cmd;
+	}
+	return NULL;
+}
+
+const char *
+rb_smtp_command_find(const char *text, size_t n)
+{
+	static const char *const before[] = {"in reply to ", "after ",
+		"error from remote mail server after ", NULL};
+	static const char *const after[] = {" response", NULL};
+	const char *end = text + n, *p, *c, *last = NULL;
+	size_t i;
+
+	for (i = 0; before[i]; i++) {
+		size_t k = strlen(before[i]);
+
+		for (p = text; (p = rb_memcasemem(p, (size_t)(end - p),
+						  before[i], k)) != NULL;
+		     p += k)
+			if ((c = command_at(p + k, end)) != NULL)
+				return c;
+	}
+	for (i = 0; after[i]; i++) {
+		size_t k = strlen(after[i]);
+
+		for (p = text; (p = rb_memcasemem(p, (size_t)(end - p),
+						  after[i], k)) != NULL;
+		     p += k) {
+			const char *b = p;
+
+			/* The word(s) before " response": "RCPT TO", "DATA". */
+			while (b > text && (RB_ISALPHA(b[-1]) || b[-1] == ' ') &&
+			       p - b < 12)
+				b--;
+			while (b < p && !RB_ISALPHA(*b))
+				b++;
+			for (; b < p; b++)
+				if ((b == text || !RB_ISALPHA(b[-1])) &&
+				    (c = command_at(b, p)) != NULL)
+					return c;
+		}
+	}
+	/* A Sendmail transcript: the last command sent before a failure. */
+	for (p = text; (p = rb_memcasemem(p, (size_t)(end - p), ">>> ", 4)) !=
+	     NULL; p += 4)
+		if ((c = command_at(p + 4, end)) != NULL)
+			last = c;
+	return last ? last : "";
+}

@@ -29,4 +29,11 @@ int rb_smtp_status_find(const char *text, size_t n, char out[12],
    at the start of the text (after white space) counts. */
 int rb_smtp_reply_find(const char *text, size_t n, char out[4], int at_start);
 
+/* The SMTP command a failure answered, as a report tells it: Postfix's
+   "(in reply to RCPT TO command)", Exim's "after RCPT TO", qmail's "RCPT
+   TO response", the last ">>> DATA" of a Sendmail transcript.  Returns
+   "RCPT", "MAIL", "DATA", "HELO" or "CONN" (refused at connection), or ""
+   when the text does not say. */
+const char *rb_smtp_command_find(const char *text, size_t n);
+
 #endif

@@ -39,6 +39,24 @@ static const struct {
 	{"MAIL FROM:<a@b> SIZE=222: host x: 550 no", "550", 0},
 };
 
+static const struct {
+	const char *text, *cmd;
+} cm[] = {
+	{"host mx said: 550 5.1.1 unknown (in reply to RCPT TO command)",
+	 "RCPT"},
+	{"SMTP error from remote mail server after RCPT TO:<a@b>: 550 no",
+	 "RCPT"},
+	{"SMTP error from remote mail server after end of data: 554",
+	 "DATA"},
+	{"most progress was RCPT TO response; remote host said: 550",
+	 "RCPT"},
+	{">>> MAIL From:<a@b>\n<<< 250 ok\n>>> DATA\n<<< 550 5.2.1 no",
+	 "DATA"},
+	{"(in reply to MAIL FROM command)", "MAIL"},
+	{"metadata response was bad", ""},
+	{"550 user unknown", ""},
+};
+
 int
 main(void)
 {
@@ -58,6 +76,14 @@ main(void)
 		rb_smtp_reply_find(rc[i].text, strlen(rc[i].text), r,
 				   rc[i].at_start);
 		check_str(r, rc[i].reply, rc[i].text, __FILE__, __LINE__);
+	}
+	CHECK_GROUP("command");
+	for (i = 0; i < sizeof(cm) / sizeof(cm[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "command of text %zu", i + 1);
+		check_str(rb_smtp_command_find(cm[i].text, strlen(cm[i].text)),
+			  cm[i].cmd, what, __FILE__, __LINE__);
 	}
 	return check_end();
 }
