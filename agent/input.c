@@ -210,7 +210,8 @@ each_dir(struct walk *w, const char *path, int top, int files_only)
 		names[n++] = rb_xasprintf("%s/%s", path, e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n > 1)	/* names is NULL for an empty directory (UBSan) */
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n && rc == 0; i++) {
 		struct stat st;
 
