@@ -16,30 +16,38 @@
 #include "parsers/core/err.h"
 #include "parsers/rules.h"
 
+int
+rb_tree_file(const char *rel, char *out, size_t outlen)
+{
+	char exe[PATH_MAX], probe[PATH_MAX + 64], real[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return 0;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return 0;
+	*slash = '\0';
+	snprintf(probe, sizeof(probe), "%s/../%s", exe, rel);
+	if (access(probe, R_OK) != 0 || realpath(probe, real) == NULL ||
+	    strlen(real) >= outlen)
+		return 0;
+	memcpy(out, real, strlen(real) + 1);
+	return 1;
+}
+
 const char *
 rb_ruleset_shipped_dir(void)
 {
 	static char dir[PATH_MAX];
 	const char *env = getenv("REBOUND_RULES");
-	char exe[PATH_MAX], probe[PATH_MAX + 32];
-	ssize_t n;
-	char *slash;
 
 	if (env && *env)
 		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-			snprintf(probe, sizeof(probe), "%s/../rules/reasons.yaml",
-				 exe);
-			if (access(probe, R_OK) == 0 &&
-			    realpath(probe, dir) != NULL) {
-				*strrchr(dir, '/') = '\0';
-				return dir;
-			}
-		}
+	if (rb_tree_file("rules/reasons.yaml", dir, sizeof(dir))) {
+		*strrchr(dir, '/') = '\0';
+		return dir;
 	}
 	return REBOUND_DATADIR "/rules";
 }

@@ -17,6 +17,10 @@
 
 struct rb_rules;
 
+/* The real path of rel ("data/providers.tsv") under the directory above
+   the executable's, when that file is readable (a build tree): 1, or 0. */
+int rb_tree_file(const char *rel, char *out, size_t outlen);
+
 /* Where the shipped rules are. */
 const char *rb_ruleset_shipped_dir(void);
 

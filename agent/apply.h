@@ -1,0 +1,115 @@
+/*
+ * apply - messages and manual changes into the ledger, through the policy
+ * (apply.c: messages; manual.c: manual changes; replay.c: replay)
+ *
+ * The unit of work is a message: rb_apply_message() hashes it (SHA-256 of
+ * the content with line ends made LF and trailing line ends dropped, so a
+ * message read from an mbox, a Maildir or IMAP hashes the same), skips it
+ * when its hash or its Message-ID is already in the ledger, parses it, and
+ * writes the message, its raw bytes (zlib), one event per record and what
+ * the policy makes of each, in one transaction.  A crash at any point
+ * leaves the message either fully counted or not at all; ingesting it
+ * again then counts it once.
+ *
+ * The address an event is about is the VERP-decoded address when a
+ * pattern is set and one of the addresses the bounce was delivered to
+ * matches it (and the message's records all name one recipient), else
+ * Original-Recipient, else the final recipient; lower case.  Its time is
+ * the record's date, else the bounce's Date, else "now".
+ *
+ * Replay rebuilds the suppression list and the retry ledger by walking the
+ * history (messages and manual changes, in the order they happened):
+ * messages dated since a time whose raw bounce is kept are parsed again
+ * with the current rules, the others contribute the events stored for
+ * them.  It leaves the transaction open so that the caller can diff and
+ * then commit or roll back.
+ */
+#ifndef REBOUND_AGENT_APPLY_H
+#define REBOUND_AGENT_APPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+struct rb_err;
+struct rb_ledger;
+struct rb_parser;
+struct rb_val;
+
+struct rb_apply_opts {
+	const struct rb_policy *policy;
+	const char *verp;	/* "bounces+{local}={domain}@example.org",
+				   or NULL */
+	int64_t now;
+};
+
+struct rb_apply_sum {
+	size_t messages;	/* handed in */
+	size_t fresh;		/* applied */
+	size_t dups;		/* already in the ledger: skipped */
+	size_t undecoded;	/* messages with something undecoded */
+	size_t records;
+	size_t by_class[RB_NCLASS];
+	size_t by_effect[RB_NEFFECT];
+};
+
+/* p may be NULL when no message will be parsed (manual changes).  The
+   ledger, parser and policy must outlive the result. */
+struct rb_apply *rb_apply_new(struct rb_ledger *l, const struct rb_parser *p,
+			      const struct rb_apply_opts *o);
+void rb_apply_free(struct rb_apply **a);
+
+/* One message, in its own transaction.  0 when applied or skipped as a
+   duplicate; -1 with *err when the ledger failed (nothing of the message
+   is kept; stop). */
+int rb_apply_message(struct rb_apply *a, const char *source,
+		     const char *data, size_t len, struct rb_err *err);
+
+/* Drops the raw bytes of messages ingested more than policy->raw_keep
+   before now (never those of undecoded messages), in a transaction. */
+int rb_apply_prune(struct rb_apply *a, struct rb_err *err);
+
+const struct rb_apply_sum *rb_apply_sum(const struct rb_apply *a);
+
+enum rb_manual { RB_MAN_ADD, RB_MAN_REMOVE, RB_MAN_CLEAR };
+
+/* A manual change at time t, in the caller's transaction: add puts
+   address on the suppression list (class and reason as given, with note),
+   remove takes it off and clears its retry row, clear clears the retry
+   row.  *changed is 0 when there was nothing to do (already suppressed,
+   or nothing to remove).  When record is set and something changed, the
+   change goes to the audit table with its note and what it took away. */
+int rb_apply_manual(struct rb_apply *a, enum rb_manual act,
+		    const char *address, const char *cls, const char *reason,
+		    const char *note, int64_t t, int record, int *changed,
+		    struct rb_err *err);
+
+/* Replay as described above.  Begins a transaction that the caller ends
+   with rb_ledger_commit() or rb_ledger_rollback(); the state before is in
+   the temporary tables the RB_Q_DIFF_* statements compare with.
+   *reparsed counts the messages parsed again. */
+int rb_apply_replay(struct rb_apply *a, int64_t since, size_t *reparsed,
+		    struct rb_err *err);
+
+/* A row of RB_Q_RETRY_GET (or RB_Q_RETRY_LIST past its address) into
+   *r. */
+void rb_apply_retry_row(const struct rb_val *c, struct rb_retry *r);
+
+/* Hex SHA-256 of the normalised content (see above). */
+void rb_apply_hash(const char *data, size_t len, char out[65]);
+
+/* 1 when pattern has {local} and {domain} once each, in that order. */
+int rb_verp_valid(const char *pattern);
+/* Decodes addr with pattern (ASCII case ignored) into out as
+   local@domain, lower case: 1 on a match, 0 when it does not match. */
+int rb_verp_decode(const char *pattern, const char *addr, char *out,
+		   size_t n);
+
+/* Raw bounces are stored with zlib (RFC 1950).  pack returns a malloc'd
+   buffer; unpack fills *out (malloc'd, NUL-terminated) with size bytes,
+   -1 when the data is damaged. */
+void *rb_raw_pack(const char *data, size_t len, size_t *outlen);
+int rb_raw_unpack(const void *z, size_t zlen, size_t size, char **out);
+
+#endif
