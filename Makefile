@@ -143,6 +143,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(B)/rebound $(DESTDIR)$(BINDIR)/rebound
 	install -m 0644 rules/*.yaml $(DESTDIR)$(DATADIR)/rebound/rules/
+	install -m 0644 data/providers.tsv $(DESTDIR)$(DATADIR)/rebound/
 	install -m 0644 agent/rebound.1 $(DESTDIR)$(MANDIR)/man1/rebound.1
 
 uninstall:

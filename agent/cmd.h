@@ -19,11 +19,19 @@ enum {
 	RB_EX_SOFTWARE = 70,
 	RB_EX_IOERR = 74,
 	RB_EX_TEMPFAIL = 75,
+	RB_EX_NOPERM = 77,
 	RB_EX_CONFIG = 78,
 };
 
 int rb_cmd_parse(int argc, char **argv);
 int rb_cmd_rules(int argc, char **argv);
+int rb_cmd_ingest(int argc, char **argv);
+int rb_cmd_replay(int argc, char **argv);
+int rb_cmd_check(int argc, char **argv);
+int rb_cmd_suppression(int argc, char **argv);
+int rb_cmd_ledger(int argc, char **argv);
+int rb_cmd_undecoded(int argc, char **argv);
+int rb_cmd_stats(int argc, char **argv);
 
 /* Adds a --rules argument to a growing list. */
 void rb_cmd_add_dir(const char ***dirs, size_t *n, const char *dir);

@@ -11,16 +11,39 @@ static const char usage[] =
 "Turns a bounce-return mailbox into a suppression list and retry ledger.\n"
 "\n"
 "Commands:\n"
-"  parse     read bounces from files, Maildirs or mboxes; print records\n"
-"  rules     check, test, explain and list the rule set\n"
-"  version   print the version\n"
+"  parse        read bounces from files, Maildirs or mboxes; print records\n"
+"  rules        check, test, explain and list the rule set\n"
+"  ingest       parse bounces and apply them to the ledger (SQLite)\n"
+"  check        may these addresses be mailed now? (exit 0, 1 or 2)\n"
+"  suppression  list, export, add, remove, audit and show suppressions\n"
+"  ledger       the soft-bounce retry ledger; which retries are due\n"
+"  undecoded    the bounces nothing could decode, for rule authors\n"
+"  stats        counts and shares by class, reason, domain, provider, day\n"
+"  replay       re-read kept bounces with the current rules; show changes\n"
+"  version      print the version\n"
 "\n"
 "`rebound COMMAND --help` describes each command.  See rebound(1).\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{"parse", rb_cmd_parse},
+	{"rules", rb_cmd_rules},
+	{"ingest", rb_cmd_ingest},
+	{"check", rb_cmd_check},
+	{"suppression", rb_cmd_suppression},
+	{"ledger", rb_cmd_ledger},
+	{"undecoded", rb_cmd_undecoded},
+	{"stats", rb_cmd_stats},
+	{"replay", rb_cmd_replay},
+};
 
 int
 main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
+	size_t i, n = sizeof(cmds) / sizeof(cmds[0]);
 	int rc;
 
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
@@ -32,17 +55,16 @@ main(int argc, char **argv)
 		fputs(usage, stdout);
 		return RB_EX_OK;
 	}
-	if (strcmp(cmd, "parse") != 0 && strcmp(cmd, "rules") != 0) {
+	for (i = 0; i < n && strcmp(cmd, cmds[i].name) != 0; i++)
+		;
+	if (i == n) {
 		if (*cmd)
 			fprintf(stderr, "rebound: unknown command '%s'\n", cmd);
 		fputs(usage, stderr);
 		return RB_EX_USAGE;
 	}
 	rb_mime_init();
-	if (strcmp(cmd, "parse") == 0)
-		rc = rb_cmd_parse(argc - 1, argv + 1);
-	else
-		rc = rb_cmd_rules(argc - 1, argv + 1);
+	rc = cmds[i].fn(argc - 1, argv + 1);
 	rb_mime_shutdown();
 	return rc;
 }
