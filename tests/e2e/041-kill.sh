@@ -1,0 +1,124 @@
+# Exactly once: SIGKILL `rebound ingest` 20 times at random points of a
+# 5,000-message ingest, run it to the end, and compare a sorted dump of every
+# table with the database an uninterrupted run gives.
+# KILL_MESSAGES, KILL_TIMES and KILL_SEED change the run.
+. tests/lib.sh
+
+N=${KILL_MESSAGES:-5000}
+KILLS=${KILL_TIMES:-20}
+SEED=${KILL_SEED:-$(date +%s)}
+NOW=2026-06-01T00:00:00Z
+BOX=$TMP/box
+echo "# $N messages, $KILLS kills, KILL_SEED=$SEED"
+
+# Distinct messages made from the fixtures: each copy gets its own
+# Message-ID, and two copies in three get their own recipients (the third
+# keeps them, so that suppressions and the retry ledger see addresses
+# again).
+python3 - "$BOX" "$N" "$REBOUND" <<'PY'
+import glob, json, os, re, subprocess, sys
+out, n, rebound = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+src = sorted(glob.glob("fixtures/twins/bsd/*.eml") +
+             glob.glob("fixtures/mailbox/sample/*/*.eml") +
+             glob.glob("fixtures/dsn/*.eml") + glob.glob("fixtures/arf/*.eml") +
+             glob.glob("fixtures/autoreply/*.eml"))
+fx = []
+for f in src:
+    data = open(f, "rb").read()
+    if data.startswith(b"From "):
+        data = data.split(b"\n", 1)[1]
+    out_ = subprocess.run([rebound, "parse", "--jsonl", f],
+                          capture_output=True).stdout.decode()
+    rcpts = {json.loads(l)["recipient"] for l in out_.splitlines()}
+    fx.append((data, sorted((r for r in rcpts if r), key=len, reverse=True)))
+for d in ("cur", "new", "tmp"):
+    os.makedirs(os.path.join(out, d), exist_ok=True)
+for i in range(n):
+    data, rcpts = fx[i % len(fx)]
+    if i % 3:
+        for r in rcpts:
+            local, dom = r.split("@", 1)
+            data = re.sub(re.escape(r.encode()),
+                          f"{local}.c{i}@{dom}".encode(), data, flags=re.I)
+    data = re.sub(rb"(?im)^message-id:", b"X-Old-Message-ID:", data, count=1)
+    head = f"Message-ID: <copy-{i}@rebound.test>\n".encode()
+    with open(os.path.join(out, "cur", "m%05d" % i), "wb") as fh:
+        fh.write(head + data)
+PY
+ok "$N distinct messages made" test "$(ls "$BOX/cur" | wc -l)" -eq "$N"
+
+ingest() {	# ingest DB
+	$REBOUND ingest --quiet --db "$1" --now "$NOW" "$BOX" >/dev/null 2>"$TMP/err"
+}
+ms() {
+	date +%s%3N
+}
+
+t0=$(ms)
+ingest "$TMP/ref.db"
+rc=$?
+t1=$(ms)
+T=$((t1 - t0))
+echo "# an uninterrupted run takes $T ms"
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$TMP/err"
+ok "an uninterrupted run ingests every message" test "$rc" -eq 0 -a \
+	"$(sqlite3 "$TMP/ref.db" 'SELECT count(*) FROM messages')" -eq "$N"
+sqlite3 "$TMP/ref.db" .dump | sort >"$TMP/ref.sql"
+
+# Each kill comes at a random time within the start-up plus up to 1.2
+# times a fair share of the remaining work (remaining / (kills left + 2)):
+# the kills spread over the whole ingest (about 80% of it is done by the
+# last), yet even the last run would have to be 1.6 times faster than the
+# uninterrupted one to finish before its kill.
+delay() {	# delay KILL DONE
+	python3 -c '
+import random, sys
+seed, t, n, k, left, done = map(int, sys.argv[1:])
+random.seed(seed * 100 + k)
+share = 1.2 * t * (n - done) / n / (left + 2)
+print("%.3f" % ((60 + random.uniform(0, share)) / 1000))
+' "$SEED" "$T" "$N" "$1" "$((KILLS - $1))" "$2"
+}
+
+killed=0
+prev=0
+monotonic=1
+consistent=1
+k=0
+while [ "$k" -lt "$KILLS" ]; do
+	k=$((k + 1))
+	d=$(delay "$k" "$prev")
+	$REBOUND ingest --quiet --db "$TMP/k.db" --now "$NOW" "$BOX" \
+		>/dev/null 2>&1 &
+	pid=$!
+	sleep "$d"
+	kill -KILL "$pid" 2>/dev/null
+	{ wait "$pid"; } 2>/dev/null
+	[ $? -eq 137 ] && killed=$((killed + 1))
+	[ -f "$TMP/k.db" ] || continue
+	[ "$(sqlite3 "$TMP/k.db" 'PRAGMA integrity_check')" = ok ] ||
+		consistent=0
+	now=$(sqlite3 "$TMP/k.db" 'SELECT count(*) FROM messages')
+	[ "$now" -ge "$prev" ] || monotonic=0
+	# a message is in the ledger with all its events or not at all
+	[ "$(sqlite3 "$TMP/k.db" 'SELECT count(*) FROM messages m WHERE records <> (SELECT count(*) FROM events WHERE message = m.id)')" -eq 0 ] ||
+		consistent=0
+	echo "# kill $k after ${d}s: $now messages in the ledger"
+	prev=$now
+done
+echo "# $prev messages were in the ledger after the last kill"
+ok "all $KILLS kills hit a running ingest" test "$killed" -eq "$KILLS"
+ok "some work was done between the kills, not all of it" \
+	test "$prev" -gt 0 -a "$prev" -lt "$N"
+ok "after every kill the database is intact and whole messages only" \
+	test "$consistent" -eq 1
+ok "the ledger never lost a committed message" test "$monotonic" -eq 1
+
+ingest "$TMP/k.db"
+ok "the run after the kills finishes" test $? -eq 0
+sqlite3 "$TMP/k.db" .dump | sort >"$TMP/k.sql"
+ok "the database equals the uninterrupted run's (sorted dump of all tables)" \
+	cmp -s "$TMP/ref.sql" "$TMP/k.sql"
+ingest "$TMP/k.db"
+sqlite3 "$TMP/k.db" .dump | sort >"$TMP/k2.sql"
+ok "and one more run changes nothing" cmp -s "$TMP/ref.sql" "$TMP/k2.sql"
