@@ -1,14 +1,20 @@
 #!/bin/sh
-# demo.sh - the main job on the bundled sample mailbox: parse the Maildir
-# fixtures/mailbox/sample and show what rebound makes of it.  (Once the
-# ledger lands, this ingests into a local SQLite file instead.)
+# demo.sh - the main job on the bundled sample mailbox: ingest the Maildir
+# fixtures/mailbox/sample into a local SQLite ledger (demo.db, made afresh)
+# and show what rebound made of it.
 set -eu
 REBOUND=${1:-build/rebound}
 BOX=fixtures/mailbox/sample
-echo "rebound: parsing the sample Maildir $BOX"
+DB=${DEMO_DB:-demo.db}
+rm -f "$DB" "$DB-wal" "$DB-shm"
+echo "rebound: ingesting the sample Maildir $BOX into $DB"
+"$REBOUND" ingest --quiet --db "$DB" "$BOX"
 echo
+echo "what each bounce said:"
 "$REBOUND" parse --table "$BOX"
 echo
+echo "the suppression list:"
+"$REBOUND" suppression list --db "$DB"
+echo
 echo "records by class:"
-"$REBOUND" parse --jsonl "$BOX" |
-	sed -n 's/.*"class":"\([a-z]*\)".*/\1/p' | sort | uniq -c | sort -rn
+"$REBOUND" stats --db "$DB" --by class
