@@ -13,6 +13,16 @@ as_user() {
 	fi
 }
 chmod 755 "$TMP"
+# The build tree may sit where nobody cannot reach it (a clone in a 0700
+# temp dir): then run a copy of the binary with its rules and data.
+if [ "$(id -u)" -eq 0 ] && ! as_user test -r "$PWD/rules/reasons.yaml"
+then
+	mkdir -p "$TMP/tree/build"
+	cp "$REBOUND" "$TMP/tree/build/rebound"
+	cp -r rules data "$TMP/tree/"
+	chmod -R a+rX "$TMP/tree"
+	REBOUND=$TMP/tree/build/rebound
+fi
 IN=$TMP/in
 python3 tests/mkbounce.py "$IN" <<'EOF'
 a1 hard a1@example.com 2026-03-02T00:00:00Z
