@@ -134,6 +134,18 @@ each_data(struct walk *w, const char *path, const char *data, size_t len,
 	return w->fn(w->ctx, path, data, len);
 }
 
+/* A path that cannot be read: an error when the user named it, else a
+   warning and a count, and the walk goes on. */
+static int
+unreadable(struct walk *w, const char *path, int top, int e)
+{
+	if (top)
+		return rb_fail(w->err, RB_EINPUT, path, "%s", strerror(e));
+	rb_log(RB_LOG_WARN, "%s: %s, skipped", path, strerror(e));
+	(*w->unreadable)++;
+	return 0;
+}
+
 static int
 each_file(struct walk *w, const char *path, int top, int single)
 {
@@ -147,12 +159,7 @@ each_file(struct walk *w, const char *path, int top, int single)
 
 		if (fd >= 0)
 			close(fd);
-		if (top)
-			return rb_fail(w->err, RB_EINPUT, path, "%s",
-				       strerror(e));
-		rb_log(RB_LOG_WARN, "%s: %s, skipped", path, strerror(e));
-		(*w->unreadable)++;
-		return 0;
+		return unreadable(w, path, top, e);
 	}
 	if (st.st_size == 0) {
 		close(fd);
@@ -161,12 +168,7 @@ each_file(struct walk *w, const char *path, int top, int single)
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
-		if (top)
-			return rb_fail(w->err, RB_EINPUT, path, "%s",
-				       strerror(errno));
-		rb_log(RB_LOG_WARN, "%s: %s, skipped", path, strerror(errno));
-		(*w->unreadable)++;
-		return 0;
+		return unreadable(w, path, top, errno);
 	}
 	rc = each_data(w, path, map, (size_t)st.st_size, single);
 	munmap(map, (size_t)st.st_size);
@@ -193,12 +195,7 @@ each_dir(struct walk *w, const char *path, int top, int files_only)
 	int rc = 0;
 
 	if (d == NULL) {
-		if (top)
-			return rb_fail(w->err, RB_EINPUT, path, "%s",
-				       strerror(errno));
-		rb_log(RB_LOG_WARN, "%s: %s, skipped", path, strerror(errno));
-		(*w->unreadable)++;
-		return 0;
+		return unreadable(w, path, top, errno);
 	}
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
@@ -240,12 +237,7 @@ each_path(struct walk *w, const char *path, int top, int single)
 	struct stat st;
 
 	if (stat(path, &st) != 0) {
-		if (top)
-			return rb_fail(w->err, RB_EINPUT, path, "%s",
-				       strerror(errno));
-		rb_log(RB_LOG_WARN, "%s: %s, skipped", path, strerror(errno));
-		(*w->unreadable)++;
-		return 0;
+		return unreadable(w, path, top, errno);
 	}
 	if (S_ISDIR(st.st_mode)) {
 		char *cur = rb_xasprintf("%s/cur", path);
