@@ -166,10 +166,10 @@ each_file(struct walk *w, const char *path, int top, int single)
 		return w->fn(w->ctx, path, "", 0);
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	rc = map == MAP_FAILED ? errno : 0;
 	close(fd);
-	if (map == MAP_FAILED) {
-		return unreadable(w, path, top, errno);
-	}
+	if (map == MAP_FAILED)
+		return unreadable(w, path, top, rc);
 	rc = each_data(w, path, map, (size_t)st.st_size, single);
 	munmap(map, (size_t)st.st_size);
 	return rc;
