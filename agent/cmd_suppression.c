@@ -108,6 +108,30 @@ struct listing {
 	struct rb_buf json;
 };
 
+/* Opens the ledger read-only and prints the rows of query q through fn
+   into a new output of these columns (k->out). */
+static int
+listing_run(struct sopts *o, struct listing *k, const struct rb_col *cols,
+	    size_t ncols, enum rb_lq q, const struct rb_val *args,
+	    size_t nargs, rb_ledger_row_fn fn)
+{
+	struct rb_ledger *l;
+	struct rb_err err;
+	int rc;
+
+	if ((l = rb_cli_open(&o->db, 0, &rc)) == NULL)
+		return rc;
+	k->out = rb_out_new(o->fmt, cols, ncols);
+	rb_err_clear(&err);
+	rc = RB_EX_OK;
+	if (rb_ledger_run(l, q, args, nargs, fn, k, &err) < 0)
+		rc = rb_cli_fail(l, &err);
+	if (rb_out_end(&k->out) != 0 && rc == RB_EX_OK)
+		rc = RB_EX_IOERR;
+	rb_ledger_free(&l);
+	return rc;
+}
+
 static const char *
 evidence_json(struct listing *k, const struct rb_val *c)
 {
@@ -167,27 +191,16 @@ supp_list(struct sopts *o, int export)
 		{"last_seen", 0}, {"origin", 0}, {"evidence", 1},
 	};
 	struct listing k;
-	struct rb_ledger *l;
-	struct rb_err err;
 	int rc;
 
-	if ((l = rb_cli_open(&o->db, 0, &rc)) == NULL)
-		return rc;
 	memset(&k, 0, sizeof(k));
 	k.fmt = o->fmt;
 	k.export = export;
 	rb_buf_init(&k.json, 1u << 20);
-	k.out = export ? rb_out_new(o->fmt, export_cols, 7) :
-		rb_out_new(o->fmt, list_cols, 8);
-	rb_err_clear(&err);
-	rc = RB_EX_OK;
-	if (rb_ledger_run(l, RB_Q_SUPP_LIST, RB_ARGS(RB_VINT(o->db.now)),
-			  supp_row, &k, &err) < 0)
-		rc = rb_cli_fail(l, &err);
-	if (rb_out_end(&k.out) != 0 && rc == RB_EX_OK)
-		rc = RB_EX_IOERR;
+	rc = listing_run(o, &k, export ? export_cols : list_cols,
+			 export ? 7 : 8, RB_Q_SUPP_LIST,
+			 RB_ARGS(RB_VINT(o->db.now)), supp_row);
 	rb_buf_deinit(&k.json);
-	rb_ledger_free(&l);
 	return rc;
 }
 
@@ -217,23 +230,10 @@ supp_audit(struct sopts *o)
 		{"class", 0}, {"reason", 0}, {"note", 0}, {"was", 1},
 	};
 	struct listing k;
-	struct rb_ledger *l;
-	struct rb_err err;
-	int rc;
 
-	if ((l = rb_cli_open(&o->db, 0, &rc)) == NULL)
-		return rc;
 	memset(&k, 0, sizeof(k));
-	k.out = rb_out_new(o->fmt, cols, 8);
-	rb_err_clear(&err);
-	rc = RB_EX_OK;
-	if (rb_ledger_run(l, RB_Q_AUDIT_LIST, RB_NOARGS, audit_row, &k,
-			  &err) < 0)
-		rc = rb_cli_fail(l, &err);
-	if (rb_out_end(&k.out) != 0 && rc == RB_EX_OK)
-		rc = RB_EX_IOERR;
-	rb_ledger_free(&l);
-	return rc;
+	return listing_run(o, &k, cols, 8, RB_Q_AUDIT_LIST, RB_NOARGS,
+			   audit_row);
 }
 
 static int
@@ -275,25 +275,12 @@ ledger_list(struct sopts *o, int due)
 		{"give_up", 0}, {"reason", 0},
 	};
 	struct listing k;
-	struct rb_ledger *l;
-	struct rb_err err;
-	int rc;
 
-	if ((l = rb_cli_open(&o->db, 0, &rc)) == NULL)
-		return rc;
 	memset(&k, 0, sizeof(k));
 	k.now = o->db.now;
 	k.due_only = due;
-	k.out = rb_out_new(o->fmt, cols, 8);
-	rb_err_clear(&err);
-	rc = RB_EX_OK;
-	if (rb_ledger_run(l, RB_Q_RETRY_LIST, RB_NOARGS, retry_row, &k,
-			  &err) < 0)
-		rc = rb_cli_fail(l, &err);
-	if (rb_out_end(&k.out) != 0 && rc == RB_EX_OK)
-		rc = RB_EX_IOERR;
-	rb_ledger_free(&l);
-	return rc;
+	return listing_run(o, &k, cols, 8, RB_Q_RETRY_LIST, RB_NOARGS,
+			   retry_row);
 }
 
 /* add, remove or clear each address, all in one transaction. */

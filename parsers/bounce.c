@@ -93,7 +93,7 @@ struct job {
 	const char *source;
 	const char *data;		/* the raw message */
 	size_t len;
-	const char *text;		/* own_text(), once needed */
+	const char *text;		/* own_text(), once gathered */
 	size_t textlen;
 	struct rb_record *rec;
 	size_t n, cap;
@@ -307,7 +307,10 @@ read_dsn(struct job *j, const struct rb_mime_part *part, int mislabelled,
 		body = raw;
 		len = rawlen;
 	} else {
-		body = rb_mime_body(part, RB_MAX_REPORT_BYTES, &len, &trunc);
+		/* A text part is read with the limit own_text() uses, so
+		   that its decoded text is cached once. */
+		body = rb_mime_body(part, mislabelled ? RB_MAX_TEXT_BYTES :
+				    RB_MAX_REPORT_BYTES, &len, &trunc);
 	}
 	if (trunc)
 		rb_diag_add(&j->warn, "delivery-status part cut at %u bytes",
@@ -418,7 +421,7 @@ try_dsn(struct job *j)
 		if (rb_mime_nesting(q) > 0 || rb_mime_is_multipart(q) ||
 		    strcmp(rb_mime_type(q), "text/plain") != 0)
 			continue;
-		body = rb_mime_body(q, RB_MAX_REPORT_BYTES, &len, &trunc);
+		body = rb_mime_body(q, RB_MAX_TEXT_BYTES, &len, &trunc);
 		if (rb_fields_look_like(body, len, names) &&
 		    (got = read_dsn(j, q, 1, NULL, 0)) > 0)
 			return got;
@@ -446,7 +449,7 @@ try_arf(struct job *j)
 	for (i = 0; i < n && got == 0; i++) {
 		const struct rb_mime_part *q = rb_mime_at(j->m, i), *top, *orig;
 		struct rb_fblock fb;
-		const char *body, *ftype, **addr = NULL;
+		const char *body, *ftype, *rmta, **addr = NULL;
 		size_t len, k, na = 0;
 		int trunc;
 		const struct rb_kv *kv;
@@ -467,6 +470,8 @@ try_arf(struct job *j)
 		orig = find_original(j->m, top);
 		original_headers(j, orig, &kv, &nkv, &omid);
 		ftype = rb_fgroup_get(g, "Feedback-Type");
+		rmta = rb_fgroup_get(g, "Reporting-MTA");
+		rmta = rmta ? rb_dsn_typed(j->a, rmta).value : "";
 		addr = rb_arena_array(j->a, g->n, sizeof(*addr));
 		for (k = 0; k < g->n; k++)
 			if (rb_strcaseeq(g->f[k].name, "Original-Rcpt-To") ||
@@ -494,10 +499,7 @@ try_arf(struct job *j)
 				break;
 			got++;
 			r->recipient = na ? addr[k] : "";
-			r->reporting_mta = g ? rb_dsn_typed(j->a,
-				rb_fgroup_get(g, "Reporting-MTA") ?
-				rb_fgroup_get(g, "Reporting-MTA") : "").value :
-				"";
+			r->reporting_mta = rmta;
 			r->feedback_type = ftype ? rb_lower(rb_arena_strdup(
 					   j->a, ftype)) : "abuse";
 			r->time = t;
@@ -513,7 +515,9 @@ try_arf(struct job *j)
 }
 
 /* The bounce's own words: text/plain leaves outside attached messages, or
-   the text/html ones with tags removed when there is no plain text. */
+   the text/html ones with tags removed when there is no plain text.
+   Gathered once per message (decoders, diagnostics and the SMTP command
+   all read it). */
 static const char *
 own_text(struct job *j, const struct rb_mime_part *top, size_t *lenp)
 {
@@ -521,6 +525,11 @@ own_text(struct job *j, const struct rb_mime_part *top, size_t *lenp)
 	struct rb_arena *a = j->a;
 	char *out = NULL;
 	int pass, trunc;
+
+	if (j->text != NULL) {
+		*lenp = j->textlen;
+		return j->text;
+	}
 
 	for (pass = 0; pass < 2 && total == 0; pass++) {
 		const char *want = pass ? "text/html" : "text/plain";
@@ -563,7 +572,8 @@ own_text(struct job *j, const struct rb_mime_part *top, size_t *lenp)
 	if (out == NULL)
 		out = rb_arena_zalloc(a, 1);
 	out[total] = '\0';
-	*lenp = total;
+	j->text = out;
+	*lenp = j->textlen = total;
 	return out;
 }
 
@@ -781,14 +791,16 @@ static void
 find_command(struct job *j, const struct rb_mime_part *top,
 	     struct rb_record *r)
 {
+	const char *text;
+	size_t len;
+
 	if (*r->cls)		/* complaints, auto-replies */
 		return;
 	r->command = rb_smtp_command_find(r->diagnostic, strlen(r->diagnostic));
 	if (*r->command)
 		return;
-	if (j->text == NULL)
-		j->text = own_text(j, top, &j->textlen);
-	r->command = rb_smtp_command_find(j->text, j->textlen);
+	text = own_text(j, top, &len);
+	r->command = rb_smtp_command_find(text, len);
 }
 
 static void

@@ -1,10 +1,9 @@
 /* fuzz_bounce - the whole message parser: MIME, DSN, ARF, decoders, rules */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "agent/ruleset.h"
 #include "parsers/bounce.h"
 #include "parsers/core/arena.h"
 #include "parsers/core/buf.h"
@@ -21,49 +20,27 @@ static struct rb_parser *p;
 static struct rb_pctx *c;
 static struct rb_arena *a;
 
-/* The shipped rules, read once: every *.yaml of $REBOUND_RULES or
-   ./rules. */
+/* The shipped rules, read once by the agent's loader: $REBOUND_RULES,
+   else ./rules (the fuzzer runs from the source tree).  A broken rule
+   file must not make the target meaningless: then no rules. */
 static void
 load_rules(void)
 {
-	const char *dir = getenv("REBOUND_RULES");
-	struct rb_arena *ea = rb_arena_new();
-	struct rb_diag errs;
-	DIR *d;
-	struct dirent *e;
+	size_t nerr;
 
-	rb_diag_init(&errs, ea, 16);
-	rs = rb_rules_new();
-	dir = dir ? dir : "rules";
-	if ((d = opendir(dir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			size_t n = strlen(e->d_name);
-			char *path, *buf;
-			FILE *f;
+	setenv("REBOUND_RULES", "rules", 0);
+	rs = rb_ruleset_load(NULL, 0, 1, 0, &nerr);
+	if (rs == NULL) {
+		struct rb_arena *ea = rb_arena_new();
+		struct rb_diag errs;
 
-			if (n < 6 || strcmp(e->d_name + n - 5, ".yaml") != 0)
-				continue;
-			path = rb_xasprintf("%s/%s", dir, e->d_name);
-			buf = rb_xmalloc(1 << 22);
-			if ((f = fopen(path, "rb")) != NULL) {
-				n = fread(buf, 1, 1 << 22, f);
-				fclose(f);
-				rb_rules_add(rs, path, buf, n, 0, &errs);
-			}
-			free(buf);
-			free(path);
-		}
-		closedir(d);
-	}
-	if (rb_rules_compile(rs, 0, &errs) > 0 || errs.n > 0) {
-		/* A broken rule file must not make the target meaningless. */
-		fprintf(stderr, "fuzz_bounce: rules do not load (%s); running "
-			"without them\n", errs.n ? errs.line[0] : "?");
-		rb_rules_free(&rs);
+		fprintf(stderr, "fuzz_bounce: rules do not load; running "
+			"without them\n");
+		rb_diag_init(&errs, ea, 16);
 		rs = rb_rules_new();
 		rb_rules_compile(rs, 0, &errs);
+		rb_arena_free(&ea);
 	}
-	rb_arena_free(&ea);
 }
 
 int
