@@ -60,7 +60,9 @@ rb_apply_sum_add(struct rb_apply_sum *to, const struct rb_apply_sum *from)
 {
 	size_t i;
 
+	to->messages += from->messages;
 	to->fresh += from->fresh;
+	to->dups += from->dups;
 	to->undecoded += from->undecoded;
 	to->records += from->records;
 	for (i = 0; i < RB_NCLASS; i++)
@@ -561,23 +563,38 @@ rb_apply_bounce(struct rb_apply *a, int64_t msg, const struct rb_bounce *b,
 	return 0;
 }
 
-/* Is the message already in the ledger, by hash or Message-ID? */
+/* Is the message already in the ledger, by hash or Message-ID?  1 with
+   *id, 0, or -1. */
 static int
 is_dup(struct rb_apply *a, const char *hash, const char *mid,
-       const char *source, struct rb_err *err)
+       const char *source, int64_t *id, struct rb_err *err)
 {
-	int64_t id;
 	int r = rb_ledger_int(a->l, RB_Q_MSG_BY_HASH,
-			      RB_ARGS(RB_VTEXT(hash)), &id, err);
+			      RB_ARGS(RB_VTEXT(hash)), id, err);
 
 	if (r != 0 || mid == NULL || *mid == '\0')
 		return r;
-	r = rb_ledger_int(a->l, RB_Q_MSG_BY_MID, RB_ARGS(RB_VTEXT(mid)), &id,
+	r = rb_ledger_int(a->l, RB_Q_MSG_BY_MID, RB_ARGS(RB_VTEXT(mid)), id,
 			  err);
 	if (r > 0)
 		rb_log(RB_LOG_INFO, "%s: Message-ID <%s> is in the ledger "
 		       "already (other bytes), skipped", source, mid);
 	return r;
+}
+
+/* A duplicate: counted, and remembered as undecoded when the copy in the
+   ledger is.  0 or -1. */
+static int
+dup_found(struct rb_apply *a, int64_t id, struct rb_err *err)
+{
+	int64_t undec = 0;
+
+	a->cur.dups = 1;
+	if (rb_ledger_int(a->l, RB_Q_MSG_UNDECODED, RB_ARGS(RB_VINT(id)),
+			  &undec, err) < 0)
+		return -1;
+	a->last = undec ? RB_AO_UNDECODED : RB_AO_DUP;
+	return 0;
 }
 
 static int
@@ -605,6 +622,13 @@ store_message(struct rb_apply *a, int64_t seq, const char *hash,
 	return rc < 0 ? -1 : 0;
 }
 
+/* Ends one message: its counts go to the sum now, or with the batch. */
+static void
+message_done(struct rb_apply *a)
+{
+	rb_apply_sum_add(a->batch ? &a->pend : &a->sum, &a->cur);
+}
+
 int
 rb_apply_message(struct rb_apply *a, const char *source, const char *data,
 		 size_t len, struct rb_err *err)
@@ -612,36 +636,86 @@ rb_apply_message(struct rb_apply *a, const char *source, const char *data,
 	struct rb_bounce b;
 	const char *verp;
 	char hash[65];
-	int64_t seq;
+	int64_t seq, id;
 	int r;
 
-	a->sum.messages++;
+	memset(&a->cur, 0, sizeof(a->cur));
+	a->cur.messages = 1;
+	a->last = RB_AO_FAILED;
 	rb_apply_hash(data, len, hash);
-	if ((r = is_dup(a, hash, NULL, source, err)) != 0) {
-		a->sum.dups += r > 0;
-		return r > 0 ? 0 : -1;
+	if ((r = is_dup(a, hash, NULL, source, &id, err)) != 0) {
+		if (r < 0 || dup_found(a, id, err) != 0)
+			return -1;
+		message_done(a);
+		return 0;
 	}
 	rb_arena_reset(a->a);
 	rb_bounce_parse(a->p, a->c, a->a, data, len, source, &b, NULL);
 	verp = rb_apply_verp(a, &b);
-	memset(&a->cur, 0, sizeof(a->cur));
-	if (rb_ledger_begin(a->l, err) != 0)
+	if (!a->batch && rb_ledger_begin(a->l, err) != 0)
 		return -1;
-	if ((r = is_dup(a, hash, b.message_id, source, err)) != 0) {
-		rb_ledger_rollback(a->l);
-		a->sum.dups += r > 0;
-		return r > 0 ? 0 : -1;
+	if ((r = is_dup(a, hash, b.message_id, source, &id, err)) != 0) {
+		if (r < 0 || dup_found(a, id, err) != 0)
+			goto fail;
+		if (!a->batch)
+			rb_ledger_rollback(a->l);
+		message_done(a);
+		return 0;
 	}
 	if (rb_ledger_int(a->l, RB_Q_SEQ_NEXT, RB_NOARGS, &seq, err) < 0 ||
 	    store_message(a, seq, hash, source, verp, &b, data, len, err) ||
 	    rb_apply_bounce(a, seq, &b, verp, err) != 0 ||
-	    rb_ledger_commit(a->l, err) != 0) {
+	    (!a->batch && rb_ledger_commit(a->l, err) != 0))
+		goto fail;
+	a->cur.fresh = 1;
+	a->last = a->cur.undecoded ? RB_AO_UNDECODED : RB_AO_FRESH;
+	message_done(a);
+	return 0;
+fail:
+	if (!a->batch)
+		rb_ledger_rollback(a->l);
+	return -1;
+}
+
+enum rb_apply_outcome
+rb_apply_last(const struct rb_apply *a)
+{
+	return a->last;
+}
+
+int
+rb_apply_batch_begin(struct rb_apply *a, struct rb_err *err)
+{
+	if (a->batch)
+		rb_panic("batch already open");
+	if (rb_ledger_begin(a->l, err) != 0)
+		return -1;
+	memset(&a->pend, 0, sizeof(a->pend));
+	a->batch = 1;
+	return 0;
+}
+
+int
+rb_apply_batch_commit(struct rb_apply *a, struct rb_err *err)
+{
+	if (!a->batch)
+		rb_panic("no batch open");
+	a->batch = 0;
+	if (rb_ledger_commit(a->l, err) != 0) {
 		rb_ledger_rollback(a->l);
 		return -1;
 	}
-	a->cur.fresh = 1;
-	rb_apply_sum_add(&a->sum, &a->cur);
+	rb_apply_sum_add(&a->sum, &a->pend);
 	return 0;
+}
+
+void
+rb_apply_batch_abort(struct rb_apply *a)
+{
+	if (!a->batch)
+		return;
+	a->batch = 0;
+	rb_ledger_rollback(a->l);
 }
 
 int

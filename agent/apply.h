@@ -60,11 +60,33 @@ struct rb_apply *rb_apply_new(struct rb_ledger *l, const struct rb_parser *p,
 			      const struct rb_apply_opts *o);
 void rb_apply_free(struct rb_apply **a);
 
-/* One message, in its own transaction.  0 when applied or skipped as a
+/* One message, in its own transaction (or the open batch's).  0 when applied or skipped as a
    duplicate; -1 with *err when the ledger failed (nothing of the message
    is kept; stop). */
 int rb_apply_message(struct rb_apply *a, const char *source,
 		     const char *data, size_t len, struct rb_err *err);
+
+/* What the last rb_apply_message() made of its message: applied, a
+   duplicate (of a message the ledger holds as decoded or undecoded), or
+   failed. */
+enum rb_apply_outcome {
+	RB_AO_FAILED,
+	RB_AO_FRESH,		/* applied; everything decoded */
+	RB_AO_DUP,		/* skipped: the ledger has it */
+	RB_AO_UNDECODED,	/* applied or skipped, with something that
+				   nothing decoded */
+};
+enum rb_apply_outcome rb_apply_last(const struct rb_apply *a);
+
+/* A batch: the messages handed to rb_apply_message() between begin and
+   commit share one transaction (so the caller can add its own writes,
+   such as the IMAP checkpoint, to it) and reach the sum only at the
+   commit.  When rb_apply_message() fails inside a batch, the caller
+   aborts it: nothing of the batch is kept.  commit rolls back when it
+   fails. */
+int rb_apply_batch_begin(struct rb_apply *a, struct rb_err *err);
+int rb_apply_batch_commit(struct rb_apply *a, struct rb_err *err);
+void rb_apply_batch_abort(struct rb_apply *a);
 
 /* Drops the raw bytes of messages ingested more than policy->raw_keep
    before now (never those of undecoded messages), in a transaction. */

@@ -23,6 +23,9 @@ struct rb_apply {
 	struct rb_apply_opts o;
 	struct rb_apply_sum sum;
 	struct rb_apply_sum cur;	/* this message; added on commit */
+	struct rb_apply_sum pend;	/* the open batch's messages */
+	int batch;			/* a batch is open */
+	enum rb_apply_outcome last;	/* of the last message */
 	struct rb_buf json;
 };
 

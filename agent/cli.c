@@ -17,6 +17,7 @@ void
 rb_cli_db_init(struct rb_cli_db *o)
 {
 	o->path = RB_CLI_DEFAULT_DB;
+	o->path_given = 0;
 	o->now = (int64_t)time(NULL);
 	o->wait_ms = 10000;
 }
@@ -39,6 +40,7 @@ rb_cli_db_opt(struct rb_cli_db *o, int c, const char *arg)
 	switch (c) {
 	case 'D':
 		o->path = arg;
+		o->path_given = 1;
 		return 0;
 	case 'N':
 		return rb_cli_time("--now", arg, &o->now);
@@ -355,4 +357,30 @@ rb_out_end(struct rb_out **op)
 	free(o);
 	*op = NULL;
 	return rc;
+}
+
+void
+rb_progress_show(struct rb_progress *p, size_t done)
+{
+	int pct, i;
+
+	if (p->total == 0)
+		return;
+	pct = (int)(done * 100 / p->total);
+	if (pct == p->shown)
+		return;
+	p->shown = pct;
+	fprintf(stderr, "\r%s%s[", p->prefix ? p->prefix : "",
+		p->prefix && *p->prefix ? ": " : "");
+	for (i = 0; i < 40; i++)
+		fputc(i < pct * 40 / 100 ? '#' : '.', stderr);
+	fprintf(stderr, "] %zu/%zu messages", done, p->total);
+	fflush(stderr);
+}
+
+void
+rb_progress_end(struct rb_progress *p)
+{
+	if (p->total && p->shown >= 0)
+		fputc('\n', stderr);
 }

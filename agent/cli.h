@@ -26,6 +26,7 @@ struct rb_err;
 
 struct rb_cli_db {
 	const char *path;	/* --db FILE */
+	int path_given;		/* --db was given */
 	int64_t now;		/* --now TIME; the clock by default */
 	int wait_ms;		/* --wait SECONDS; 10 s by default */
 };
@@ -72,6 +73,17 @@ void rb_cli_evidence(const struct rb_val *c, char *out, size_t n);
    1 when there is none (logged with what), 65 when damaged. */
 int rb_cli_show_raw(struct rb_ledger *l, enum rb_lq q, struct rb_val arg,
 		    const char *what, struct rb_err *err);
+
+/* A progress bar on standard error: "\r[####....] done/total messages",
+   redrawn when the percentage moves; prefix may be "". */
+struct rb_progress {
+	size_t total;		/* 0: no bar */
+	int shown;
+	const char *prefix;
+};
+void rb_progress_show(struct rb_progress *p, size_t done);
+/* Ends the bar's line (when one was drawn). */
+void rb_progress_end(struct rb_progress *p);
 
 enum rb_fmt { RB_FMT_TABLE, RB_FMT_CSV, RB_FMT_JSONL };
 

@@ -17,8 +17,11 @@ enum {
 	RB_EX_DATAERR = 65,
 	RB_EX_NOINPUT = 66,
 	RB_EX_SOFTWARE = 70,
+	RB_EX_CANTCREAT = 73,
 	RB_EX_IOERR = 74,
 	RB_EX_TEMPFAIL = 75,
+	RB_EX_PROTOCOL = 76,	/* TLS failed or the certificate is not
+				   trusted */
 	RB_EX_NOPERM = 77,
 	RB_EX_CONFIG = 78,
 };
@@ -32,6 +35,8 @@ int rb_cmd_suppression(int argc, char **argv);
 int rb_cmd_ledger(int argc, char **argv);
 int rb_cmd_undecoded(int argc, char **argv);
 int rb_cmd_stats(int argc, char **argv);
+int rb_cmd_run(int argc, char **argv);
+int rb_cmd_config(int argc, char **argv);
 
 /* Adds a --rules argument to a growing list. */
 void rb_cmd_add_dir(const char ***dirs, size_t *n, const char *dir);

@@ -155,24 +155,8 @@ struct run {
 	struct rb_apply *ap;
 	struct rb_err err;
 	int failed;		/* the ledger failed: stop */
-	size_t total;		/* for the progress bar; 0: none */
-	int shown;
+	struct rb_progress bar;
 };
-
-static void
-progress(struct run *r, size_t done)
-{
-	int pct = (int)(done * 100 / r->total), i;
-
-	if (pct == r->shown)
-		return;
-	r->shown = pct;
-	fputs("\r[", stderr);
-	for (i = 0; i < 40; i++)
-		fputc(i < pct * 40 / 100 ? '#' : '.', stderr);
-	fprintf(stderr, "] %zu/%zu messages", done, r->total);
-	fflush(stderr);
-}
 
 static int
 one(void *ctx, const char *source, const char *data, size_t len)
@@ -183,8 +167,7 @@ one(void *ctx, const char *source, const char *data, size_t len)
 		r->failed = 1;
 		return -1;
 	}
-	if (r->total)
-		progress(r, rb_apply_sum(r->ap)->messages);
+	rb_progress_show(&r->bar, rb_apply_sum(r->ap)->messages);
 	return 0;
 }
 
@@ -243,8 +226,8 @@ ingest_paths(struct setup *s, struct rb_ledger *l, char **paths, int n)
 	memset(&r, 0, sizeof(r));
 	r.ap = rb_apply_new(l, s->p, &ao);
 	if (!s->quiet && isatty(STDERR_FILENO))
-		r.total = count_all(paths, n);
-	r.shown = -1;
+		r.bar.total = count_all(paths, n);
+	r.bar.shown = -1;
 	for (i = 0; i < n && !r.failed; i++) {
 		struct rb_err err;
 
@@ -258,8 +241,7 @@ ingest_paths(struct setup *s, struct rb_ledger *l, char **paths, int n)
 			rc = RB_EX_NOINPUT;
 		}
 	}
-	if (r.total)
-		fputc('\n', stderr);
+	rb_progress_end(&r.bar);
 	if (!r.failed && rb_apply_prune(r.ap, &r.err) != 0)
 		r.failed = 1;
 	summary(rb_apply_sum(r.ap));

@@ -106,10 +106,32 @@ static const char schema_v1[] =
 "PRAGMA application_id = 1380077124;\n"
 "PRAGMA user_version = 1;\n";
 
+/*
+ * Version 2: the IMAP agent's checkpoints and the mailbox actions it owes.
+ * A batch's messages, its checkpoint and its pending rows are committed
+ * together; the rows go once the server has done the action.
+ */
+static const char schema_v2[] =
+"CREATE TABLE mailboxes (         -- IMAP checkpoints\n"
+"  account TEXT NOT NULL, mailbox TEXT NOT NULL,\n"
+"  uidvalidity INTEGER NOT NULL,\n"
+"  last_uid INTEGER NOT NULL,     -- every UID up to it is in the ledger\n"
+"  updated INTEGER NOT NULL,      -- the clock at the commit\n"
+"  PRIMARY KEY (account, mailbox)\n"
+") STRICT;\n"
+"CREATE TABLE pending (           -- mailbox actions owed after a commit\n"
+"  account TEXT NOT NULL, mailbox TEXT NOT NULL,\n"
+"  uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,\n"
+"  action TEXT NOT NULL,          -- 'move:FOLDER', 'seen' or 'delete'\n"
+"  PRIMARY KEY (account, mailbox, uidvalidity, uid)\n"
+") STRICT;\n"
+"PRAGMA user_version = 2;\n";
+
 /* migrations[v] takes a database from version v to v + 1; it ends by
    setting user_version.  Version 0 is an empty file. */
 static const char *const migrations[RB_LEDGER_VERSION] = {
 	schema_v1,
+	schema_v2,
 };
 
 #define EVENT_COLS \
@@ -237,6 +259,26 @@ static const char *const sql[RB_Q_COUNT] = {
 	"ON a.address = b.address "
 	"WHERE a.address IS NULL OR b.address IS NULL "
 	"OR a.class IS NOT b.class OR a.reason IS NOT b.reason ORDER BY 1",
+	[RB_Q_MSG_UNDECODED] =
+	"SELECT count(*) > 0 FROM undecoded WHERE message = ?1",
+	[RB_Q_MBOX_GET] =
+	"SELECT uidvalidity, last_uid FROM mailboxes "
+	"WHERE account = ?1 AND mailbox = ?2",
+	[RB_Q_MBOX_PUT] =
+	"INSERT OR REPLACE INTO mailboxes (account, mailbox, uidvalidity, "
+	"last_uid, updated) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[RB_Q_PEND_ADD] =
+	"INSERT OR REPLACE INTO pending (account, mailbox, uidvalidity, uid, "
+	"action) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[RB_Q_PEND_LIST] =
+	"SELECT uid, action FROM pending WHERE account = ?1 AND mailbox = ?2 "
+	"AND uidvalidity = ?3 ORDER BY action, uid",
+	[RB_Q_PEND_DONE] =
+	"DELETE FROM pending WHERE account = ?1 AND mailbox = ?2 "
+	"AND uidvalidity = ?3 AND action = ?4 AND uid BETWEEN ?5 AND ?6",
+	[RB_Q_PEND_STALE] =
+	"DELETE FROM pending WHERE account = ?1 AND mailbox = ?2 "
+	"AND uidvalidity <> ?3",
 	[RB_Q_DIFF_RETRY] =
 	"SELECT coalesce(b.address, a.address), b.state, b.soft_count, "
 	"b.next_retry, a.state, a.soft_count, a.next_retry "

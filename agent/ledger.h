@@ -43,7 +43,7 @@ enum rb_lfault {
 #define RB_LEDGER_WRITE 2u	/* the caller writes: refuse read-only */
 
 /* The schema version this build reads and writes. */
-#define RB_LEDGER_VERSION 1
+#define RB_LEDGER_VERSION 2
 
 /* Opens (and creates, migrates, switches to WAL) path.  wait_ms is how
    long to wait for another process's lock.  NULL with *fault and *err
@@ -127,6 +127,17 @@ enum rb_lq {
 				   new_reason new_first_seen new_origin */
 	RB_Q_DIFF_RETRY,	/* → address old_state old_count old_next
 				   new_state new_count new_next */
+	RB_Q_MSG_UNDECODED,	/* id → 1 when it has undecoded rows */
+	RB_Q_MBOX_GET,		/* account mailbox → uidvalidity last_uid */
+	RB_Q_MBOX_PUT,		/* account mailbox uidvalidity last_uid
+				   updated */
+	RB_Q_PEND_ADD,		/* account mailbox uidvalidity uid action */
+	RB_Q_PEND_LIST,		/* account mailbox uidvalidity → uid action,
+				   by action then uid */
+	RB_Q_PEND_DONE,		/* account mailbox uidvalidity action
+				   first_uid last_uid */
+	RB_Q_PEND_STALE,	/* account mailbox uidvalidity: drops the rows
+				   of other UIDVALIDITYs */
 	RB_Q_COUNT
 };
 

@@ -14,6 +14,9 @@ enum rb_loglevel { RB_LOG_ERROR, RB_LOG_WARN, RB_LOG_INFO, RB_LOG_DEBUG };
 void rb_log_set_level(enum rb_loglevel l);
 enum rb_loglevel rb_log_level(void);
 
+/* JSON lines instead of text: {"time":..., "level":..., "msg":...}. */
+void rb_log_set_json(int on);
+
 void rb_log(enum rb_loglevel l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -20,6 +20,8 @@ static const char usage[] =
 "  undecoded    the bounces nothing could decode, for rule authors\n"
 "  stats        counts and shares by class, reason, domain, provider, day\n"
 "  replay       re-read kept bounces with the current rules; show changes\n"
+"  run          poll the bounce mailboxes over IMAP (once, or as a daemon)\n"
+"  config       check a configuration file\n"
 "  version      print the version\n"
 "\n"
 "`rebound COMMAND --help` describes each command.  See rebound(1).\n";
@@ -37,6 +39,8 @@ static const struct {
 	{"undecoded", rb_cmd_undecoded},
 	{"stats", rb_cmd_stats},
 	{"replay", rb_cmd_replay},
+	{"run", rb_cmd_run},
+	{"config", rb_cmd_config},
 };
 
 int

@@ -51,9 +51,22 @@ EOF
 # the schedule (15 min, 1 h, 4 h, then 8 h capped at 6 h), the fifth
 # suppresses.
 ing "$IN/s1"
-ok "a new database is made, in WAL mode, schema version 1" \
+ok "a new database is made, in WAL mode, schema version 2" \
 	test "$(q 'PRAGMA journal_mode; PRAGMA user_version')" = "wal
-1"
+2"
+# A version 1 database (this one, taken back) is migrated forward on
+# open, keeping what it holds.
+cp "$DB" "$TMP/v1.db"
+sqlite3 "$TMP/v1.db" 'DROP TABLE mailboxes; DROP TABLE pending;
+	PRAGMA user_version = 1'
+before=$(sqlite3 "$TMP/v1.db" 'SELECT count(*) FROM events')
+"$REBOUND" check --db "$TMP/v1.db" nobody@example.net >/dev/null
+ok "a version 1 database is migrated to version 2, events kept" \
+	test "$(sqlite3 "$TMP/v1.db" 'PRAGMA user_version;
+		SELECT count(*) FROM events; SELECT count(*) FROM mailboxes')" \
+	= "2
+$before
+0"
 chk 2026-03-02T00:05:00Z soft@example.com
 ok "soft 1: check exits 2 (deferred)" test "$rc" -eq 2
 ok "soft 1: retry after 15 min" has \

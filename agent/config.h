@@ -1,0 +1,111 @@
+/*
+ * config - the YAML configuration of `rebound run` (and the defaults every
+ * command takes from it)
+ *
+ * One file: the database, rule directories, the VERP pattern, the policy
+ * numbers and one or more IMAP accounts.  Every key is checked: an unknown
+ * key, a missing one or a bad value is an error "FILE:LINE: what is
+ * expected", and all of them are reported, not only the first.  Relative
+ * paths (database, rules, ca_file, password_file) are taken from the
+ * directory of the configuration file, so that cron's working directory
+ * does not matter.
+ *
+ * Secrets never sit in the file: a password comes from password_env,
+ * password_file or password_command, an XOAUTH2 token from token_command,
+ * and they are read only when an account connects (rb_config_secret()).
+ * Nothing here logs them.
+ *
+ *   database: rebound.db
+ *   rules: [rules.d]                 # optional, before the shipped rules
+ *   verp: 'bounces+{local}={domain}@example.org'
+ *   policy: {soft_limit: 5, backoff: [15m, 1h, 4h], expire: {mailboxfull: 30d}}
+ *   accounts:
+ *     - name: bounces                # letters, digits, . _ -
+ *       host: imap.example.org
+ *       port: 993                    # 993 for implicit TLS, else 143
+ *       tls: implicit                # implicit | starttls | none
+ *       allow_plaintext: false       # tls none away from loopback
+ *       ca_file: /etc/ssl/private-ca.pem   # else the system store
+ *       username: bounces@example.org
+ *       password_env: REBOUND_IMAP_PASSWORD  # or password_file,
+ *                                              password_command
+ *       auth: login                  # login | plain | xoauth2
+ *       token_command: CMD           # xoauth2 only
+ *       mailbox: INBOX
+ *       after: move:rebound/processed        # move:F | seen | delete | keep
+ *       undecoded: move:rebound/undecoded
+ *       batch_size: 100
+ *       poll_interval: 5m            # when the server has no IDLE
+ *       timeout: 60s                 # per network operation
+ */
+#ifndef REBOUND_AGENT_CONFIG_H
+#define REBOUND_AGENT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+struct rb_arena;
+struct rb_err;
+
+enum rb_tls { RB_TLS_IMPLICIT, RB_TLS_STARTTLS, RB_TLS_NONE };
+enum rb_auth { RB_AUTH_LOGIN, RB_AUTH_PLAIN, RB_AUTH_XOAUTH2 };
+enum rb_after { RB_AFTER_MOVE, RB_AFTER_SEEN, RB_AFTER_DELETE,
+		RB_AFTER_KEEP };
+
+struct rb_action {
+	enum rb_after kind;
+	const char *folder;	/* for move: "rebound/processed" */
+	const char *text;	/* as written: "move:rebound/processed" */
+};
+
+enum rb_secret { RB_SECRET_ENV, RB_SECRET_FILE, RB_SECRET_COMMAND };
+
+struct rb_account {
+	const char *name;
+	const char *host;
+	unsigned port;
+	enum rb_tls tls;
+	int allow_plaintext;
+	const char *ca_file;	/* NULL: the system trust store */
+	const char *username;
+	enum rb_auth auth;
+	enum rb_secret secret;	/* where the password or token is */
+	const char *secret_arg;	/* the variable, file or command */
+	const char *mailbox;
+	struct rb_action after, undecoded;
+	unsigned batch_size;
+	int64_t poll_interval;	/* seconds */
+	int64_t timeout;	/* seconds */
+	int line;		/* where it starts in the file */
+};
+
+struct rb_config {
+	struct rb_arena *a;
+	const char *path;
+	const char *database;	/* NULL: none given */
+	const char **rules;
+	size_t nrules;
+	const char *verp;	/* NULL: none */
+	struct rb_policy policy;
+	struct rb_account *acct;
+	size_t nacct;
+};
+
+/* Reads and checks path.  NULL after logging every error (*nerr of
+   them) as "FILE:LINE: what"; an unreadable file is one error. */
+struct rb_config *rb_config_load(const char *path, size_t *nerr);
+void rb_config_free(struct rb_config **c);
+
+/* The account's password (or XOAUTH2 token) into a malloc'd string the
+   caller wipes with rb_secret_free().  -1 with *err (RB_EFATAL) when it
+   cannot be had; the message never holds the secret. */
+int rb_config_secret(const struct rb_account *ac, char **out,
+		     struct rb_err *err);
+void rb_secret_free(char **s);
+
+/* 1 for localhost, 127.0.0.0/8 and ::1. */
+int rb_host_is_loopback(const char *host);
+
+#endif
