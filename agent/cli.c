@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "apply.h"
 #include "cmd.h"
+#include "config.h"
 #include "log.h"
 #include "parsers/core/buf.h"
 #include "parsers/core/err.h"
@@ -18,6 +20,9 @@ rb_cli_db_init(struct rb_cli_db *o)
 {
 	o->path = RB_CLI_DEFAULT_DB;
 	o->path_given = 0;
+	o->config = getenv("REBOUND_CONFIG");
+	if (o->config != NULL && *o->config == '\0')
+		o->config = NULL;
 	o->now = (int64_t)time(NULL);
 	o->wait_ms = 10000;
 }
@@ -44,6 +49,9 @@ rb_cli_db_opt(struct rb_cli_db *o, int c, const char *arg)
 		return 0;
 	case 'N':
 		return rb_cli_time("--now", arg, &o->now);
+	case 'C':
+		o->config = arg;
+		return 0;
 	case 'W':
 		if (rb_parse_u64(arg, strlen(arg), 0, 86400, &v) < 0) {
 			rb_log(RB_LOG_ERROR, "--wait: '%s' is not 0 to 86400 "
@@ -107,15 +115,43 @@ rb_cli_fail(const struct rb_ledger *l, const struct rb_err *err)
 	return rb_cli_fault_exit(f);
 }
 
+int
+rb_cli_config(const struct rb_cli_db *o, struct rb_config **cfg)
+{
+	const char *path = o->config ? o->config : RB_CLI_DEFAULT_CONFIG;
+	size_t nerr;
+
+	*cfg = NULL;
+	if (o->config == NULL && access(path, F_OK) != 0)
+		return 0;
+	if ((*cfg = rb_config_load(path, &nerr)) == NULL) {
+		rb_log(RB_LOG_ERROR, "%s: %zu error(s); nothing was done", path,
+		       nerr);
+		return -1;
+	}
+	return 0;
+}
+
 struct rb_ledger *
 rb_cli_open(const struct rb_cli_db *o, unsigned flags, int *rc)
 {
+	struct rb_config *cfg = NULL;
 	enum rb_lfault f;
 	struct rb_err err;
 	struct rb_ledger *l;
+	const char *path = o->path;
 
+	if (!o->path_given) {
+		if (rb_cli_config(o, &cfg) != 0) {
+			*rc = RB_EX_CONFIG;
+			return NULL;
+		}
+		if (cfg != NULL && cfg->database != NULL)
+			path = cfg->database;
+	}
 	rb_err_clear(&err);
-	l = rb_ledger_open(o->path, flags, o->wait_ms, &f, &err);
+	l = rb_ledger_open(path, flags, o->wait_ms, &f, &err);
+	rb_config_free(&cfg);
 	if (l == NULL) {
 		log_err(&err, f);
 		*rc = rb_cli_fault_exit(f);

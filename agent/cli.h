@@ -21,34 +21,56 @@
 
 struct rb_err;
 
-/* XXX(#5): the default database comes from the config when it has one. */
+/* The database when neither --db nor the configuration names one. */
 #define RB_CLI_DEFAULT_DB "./rebound.db"
+/* The configuration when neither --config nor $REBOUND_CONFIG names one
+   (read only when it exists, except by `run`). */
+#define RB_CLI_DEFAULT_CONFIG "./rebound.yaml"
+
+struct rb_config;
 
 struct rb_cli_db {
 	const char *path;	/* --db FILE */
 	int path_given;		/* --db was given */
+	const char *config;	/* --config FILE, $REBOUND_CONFIG, or NULL */
 	int64_t now;		/* --now TIME; the clock by default */
 	int wait_ms;		/* --wait SECONDS; 10 s by default */
 };
 
-/* getopt_long entries; the short codes are 'D', 'N' and 'W'. */
+/* getopt_long entries; the short codes are 'D', 'N', 'W' and 'C'. */
 #define RB_CLI_DB_OPTS \
 	{"db", required_argument, NULL, 'D'}, \
+	{"config", required_argument, NULL, 'C'}, \
 	{"now", required_argument, NULL, 'N'}, \
 	{"wait", required_argument, NULL, 'W'}
 
 /* The options text that every usage message ends with. */
 #define RB_CLI_DB_USAGE \
-"  --db FILE       the ledger (default " RB_CLI_DEFAULT_DB ")\n" \
+"  --db FILE       the ledger (default: the configuration's database,\n" \
+"                  else " RB_CLI_DEFAULT_DB ")\n" \
+"  --config FILE   the configuration (default $REBOUND_CONFIG, else\n" \
+"                  " RB_CLI_DEFAULT_CONFIG " when it exists)\n" \
 "  --now TIME      what \"now\" is (ISO 8601 or @EPOCH; default the clock)\n" \
 "  --wait SECONDS  how long to wait for another process's lock (10)\n" \
 "  -h, --help      this text\n"
 
 void rb_cli_db_init(struct rb_cli_db *o);
-/* Handles option c ('D', 'N' or 'W'); -1 (logged) for a bad value. */
+/* Handles option c ('D', 'N', 'W' or 'C'); -1 (logged) for a bad
+   value. */
 int rb_cli_db_opt(struct rb_cli_db *o, int c, const char *arg);
 
-/* Opens the ledger (flags as rb_ledger_open).  On failure logs why and
+/* 1 for the option codes rb_cli_db_opt() handles. */
+#define RB_CLI_DB_OPT(c) ((c) == 'D' || (c) == 'N' || (c) == 'W' || \
+			  (c) == 'C')
+
+/* The configuration: --config, else $REBOUND_CONFIG, else
+   ./rebound.yaml when it exists.  0 with *cfg (NULL when there is none
+   and none was asked for), -1 when it cannot be read or has errors (each
+   logged as FILE:LINE). */
+int rb_cli_config(const struct rb_cli_db *o, struct rb_config **cfg);
+
+/* Opens the ledger (flags as rb_ledger_open): --db, else the
+   configuration's database, else ./rebound.db.  On failure logs why and
    returns NULL with *rc set to the exit status. */
 struct rb_ledger *rb_cli_open(const struct rb_cli_db *o, unsigned flags,
 			      int *rc);

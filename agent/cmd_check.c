@@ -13,7 +13,8 @@
 #include "policy.h"
 
 static const char usage[] =
-"usage: rebound check [--db FILE] [--now TIME] [--wait SECONDS] ADDRESS...\n"
+"usage: rebound check [--db FILE] [--config FILE] [--now TIME]\n"
+"                     [--wait SECONDS] ADDRESS...\n"
 "\n"
 "Prints one line per ADDRESS (- reads them from standard input, one a\n"
 "line):\n"

@@ -9,6 +9,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "cmd.h"
+#include "config.h"
 #include "input.h"
 #include "ledger.h"
 #include "log.h"
@@ -19,7 +20,8 @@
 #include "ruleset.h"
 
 static const char ingest_usage[] =
-"usage: rebound ingest [--db FILE] [--rules DIR]... [--verp PATTERN]\n"
+"usage: rebound ingest [--db FILE] [--config FILE] [--rules DIR]...\n"
+"                      [--verp PATTERN]\n"
 "                      [--policy KEY=VALUE]... [--quiet] [--now TIME]\n"
 "                      [--wait SECONDS] PATH...\n"
 "\n"
@@ -40,7 +42,8 @@ RB_CLI_DB_USAGE
 "74 I/O error.\n";
 
 static const char replay_usage[] =
-"usage: rebound replay [--db FILE] [--rules DIR]... [--verp PATTERN]\n"
+"usage: rebound replay [--db FILE] [--config FILE] [--rules DIR]...\n"
+"                      [--verp PATTERN]\n"
 "                      [--policy KEY=VALUE]... [--since TIME] [--apply]\n"
 "                      [--now TIME] [--wait SECONDS]\n"
 "\n"
@@ -65,6 +68,10 @@ struct setup {
 	const char **dirs;
 	size_t ndirs;
 	const char *verp;
+	const char **kv;	/* --policy KEY=VALUE, applied after the
+				   configuration's policy */
+	size_t nkv;
+	struct rb_config *cfg;
 	int quiet, apply;
 	int64_t since;
 	struct rb_rules *rs;
@@ -88,11 +95,10 @@ static int
 options(struct setup *s, int argc, char **argv, int replay,
 	const char *usage)
 {
-	struct rb_err err;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == 'D' || c == 'N' || c == 'W') {
+		if (RB_CLI_DB_OPT(c)) {
 			if (rb_cli_db_opt(&s->db, c, optarg) != 0)
 				return RB_EX_USAGE;
 		} else if (c == 'r') {
@@ -106,10 +112,7 @@ options(struct setup *s, int argc, char **argv, int replay,
 			}
 			s->verp = optarg;
 		} else if (c == 'P') {
-			if (rb_policy_set_kv(&s->pol, optarg, &err) != 0) {
-				rb_log(RB_LOG_ERROR, "--policy: %s", err.msg);
-				return RB_EX_CONFIG;
-			}
+			rb_cmd_add_dir(&s->kv, &s->nkv, optarg);
 		} else if (c == 'q' && !replay) {
 			s->quiet = 1;
 		} else if (c == 's' && replay) {
@@ -125,6 +128,31 @@ options(struct setup *s, int argc, char **argv, int replay,
 			return RB_EX_USAGE;
 		}
 	}
+	return -1;
+}
+
+/* The configuration's rules (after those of --rules), VERP pattern (unless
+   --verp) and policy (under --policy). */
+static int
+configure(struct setup *s)
+{
+	struct rb_err err;
+	size_t i;
+
+	if (rb_cli_config(&s->db, &s->cfg) != 0)
+		return RB_EX_CONFIG;
+	if (s->cfg != NULL) {
+		s->pol = s->cfg->policy;
+		if (s->verp == NULL)
+			s->verp = s->cfg->verp;
+		for (i = 0; i < s->cfg->nrules; i++)
+			rb_cmd_add_dir(&s->dirs, &s->ndirs, s->cfg->rules[i]);
+	}
+	for (i = 0; i < s->nkv; i++)
+		if (rb_policy_set_kv(&s->pol, s->kv[i], &err) != 0) {
+			rb_log(RB_LOG_ERROR, "--policy: %s", err.msg);
+			return RB_EX_CONFIG;
+		}
 	return -1;
 }
 
@@ -149,6 +177,8 @@ setup_deinit(struct setup *s)
 	rb_parser_free(&s->p);
 	rb_rules_free(&s->rs);
 	free(s->dirs);
+	free(s->kv);
+	rb_config_free(&s->cfg);
 }
 
 struct run {
@@ -265,14 +295,15 @@ rb_cmd_ingest(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	rb_cli_db_init(&s.db);
 	rb_policy_init(&s.pol);
-	if ((rc = options(&s, argc, argv, 0, ingest_usage)) >= 0) {
-		free(s.dirs);
+	if ((rc = options(&s, argc, argv, 0, ingest_usage)) >= 0 ||
+	    (rc = configure(&s)) >= 0) {
+		setup_deinit(&s);
 		return rc;
 	}
 	if (optind == argc) {
 		fputs("rebound ingest: no PATH given\n", stderr);
 		fputs(ingest_usage, stderr);
-		free(s.dirs);
+		setup_deinit(&s);
 		return RB_EX_USAGE;
 	}
 	l = rb_cli_open(&s.db, RB_LEDGER_CREATE | RB_LEDGER_WRITE, &rc);
@@ -375,13 +406,14 @@ rb_cmd_replay(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	rb_cli_db_init(&s.db);
 	rb_policy_init(&s.pol);
-	if ((rc = options(&s, argc, argv, 1, replay_usage)) >= 0) {
-		free(s.dirs);
+	if ((rc = options(&s, argc, argv, 1, replay_usage)) >= 0 ||
+	    (rc = configure(&s)) >= 0) {
+		setup_deinit(&s);
 		return rc;
 	}
 	if (optind != argc) {
 		fputs(replay_usage, stderr);
-		free(s.dirs);
+		setup_deinit(&s);
 		return RB_EX_USAGE;
 	}
 	l = rb_cli_open(&s.db, RB_LEDGER_WRITE, &rc);

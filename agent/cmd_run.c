@@ -121,7 +121,7 @@ default_config(void)
 {
 	const char *env = getenv("REBOUND_CONFIG");
 
-	return env && *env ? env : "./rebound.yaml";
+	return env && *env ? env : RB_CLI_DEFAULT_CONFIG;
 }
 
 static int
@@ -168,6 +168,10 @@ load(struct runner *r)
 	r->rs = rb_ruleset_load(r->cfg->rules, r->cfg->nrules, 1, 0, &nerr);
 	if (r->rs == NULL) {
 		rb_log(RB_LOG_ERROR, "%zu error(s) in the rules", nerr);
+		return RB_EX_CONFIG;
+	}
+	if (r->cfg->nacct == 0) {
+		rb_log(RB_LOG_ERROR, "%s: no accounts to poll", r->config_path);
 		return RB_EX_CONFIG;
 	}
 	r->p = rb_parser_new(r->rs, &po);
@@ -739,7 +743,6 @@ run_daemon(struct runner *r)
 
 static const struct option run_opts[] = {
 	RB_CLI_DB_OPTS,
-	{"config", required_argument, NULL, 'c'},
 	{"once", no_argument, NULL, 'o'},
 	{"account", required_argument, NULL, 'a'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -759,11 +762,9 @@ run_options(struct runner *r, int argc, char **argv)
 		case 'D':
 		case 'N':
 		case 'W':
+		case 'C':
 			if (rb_cli_db_opt(&r->db, c, optarg) != 0)
 				return RB_EX_USAGE;
-			break;
-		case 'c':
-			r->config_path = optarg;
 			break;
 		case 'o':
 			r->once = 1;
@@ -816,9 +817,9 @@ rb_cmd_run(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.lockfd = -1;
 	rb_cli_db_init(&r.db);
-	r.config_path = default_config();
 	if ((rc = run_options(&r, argc, argv)) >= 0)
 		return rc;
+	r.config_path = r.db.config ? r.db.config : RB_CLI_DEFAULT_CONFIG;
 	if ((rc = load(&r)) >= 0)
 		goto done;
 	if (!r.db.path_given && r.cfg->database)

@@ -88,7 +88,7 @@ sub_options(struct sopts *o, int argc, char **argv, const char *usage)
 			  &o->note) = optarg;
 			continue;
 		}
-		if (c == 'D' || c == 'N' || c == 'W') {
+		if (RB_CLI_DB_OPT(c)) {
 			if (rb_cli_db_opt(&o->db, c, optarg) == 0)
 				continue;
 			return RB_EX_USAGE;

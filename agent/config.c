@@ -455,10 +455,9 @@ top(struct ctx *x, const struct rb_ynode *root)
 		bad(x, v, "verp: '%s' needs {local} and {domain}", c->verp);
 	if ((v = rb_ymap_get(root, "policy")) != NULL)
 		policy(x, v);
+	/* Commands other than `run` need no account. */
 	if ((v = rb_ymap_get(root, "accounts")) != NULL)
 		accounts(x, v);
-	else
-		bad(x, root, "no accounts");
 }
 
 struct rb_config *
