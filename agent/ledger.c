@@ -1,10 +1,12 @@
 /* ledger - the SQLite database: schema, migrations, statements, errors */
 #include "ledger.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parsers/core/err.h"
 
@@ -652,8 +654,16 @@ rb_ledger_open(const char *path, unsigned flags, int wait_ms,
 	int64_t version;
 
 	l->path = rb_xstrdup(path);
-	if (flags & RB_LEDGER_CREATE)
+	if (flags & RB_LEDGER_CREATE) {
+		/* Bounces name people: the file is the owner's alone (SQLite
+		   gives the -wal and -shm files the same mode). */
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			      0600);
+
+		if (fd >= 0)
+			close(fd);
 		of |= SQLITE_OPEN_CREATE;
+	}
 	rc = sqlite3_open_v2(path, &l->db, of, NULL);
 	if (rc != SQLITE_OK) {
 		l->fault = fault_of(rc);

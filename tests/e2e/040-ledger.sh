@@ -54,6 +54,8 @@ ing "$IN/s1"
 ok "a new database is made, in WAL mode, schema version 2" \
 	test "$(q 'PRAGMA journal_mode; PRAGMA user_version')" = "wal
 2"
+ok "the new database can be read by its owner only (0600)" \
+	test "$(stat -c %a "$DB")" = 600
 # A version 1 database (this one, taken back) is migrated forward on
 # open, keeping what it holds.
 cp "$DB" "$TMP/v1.db"
