@@ -84,6 +84,7 @@ struct acct {
 	const struct rb_account *ac;
 	struct rb_imap *im;
 	uint32_t uidvalidity;
+	uint32_t last;		/* the highest UID read (or checkpointed) */
 	int64_t retry_at;	/* daemon: next connect attempt */
 	int64_t backoff;
 };
@@ -587,6 +588,7 @@ pass(struct runner *r, struct acct *a, int loud)
 	if (rc == RB_EX_OK)
 		rc = checkpoint(&ps, &last);
 	if (rc == RB_EX_OK) {
+		a->last = last;
 		rb_err_clear(&err);
 		if (rb_imap_search(a->im, last, &uids, &n, &err) != 0) {
 			rb_log(RB_LOG_ERROR, "%s",
@@ -602,6 +604,8 @@ pass(struct runner *r, struct acct *a, int loud)
 	for (i = 0; rc == RB_EX_OK && i < n && !got_stop; i += k) {
 		k = n - i < ac->batch_size ? n - i : ac->batch_size;
 		rc = batch(&ps, uids + i, k);
+		if (rc == RB_EX_OK)
+			a->last = uids[i + k - 1];
 		rb_progress_show(&ps.bar, i + k);
 	}
 	rb_progress_end(&ps.bar);
@@ -668,6 +672,23 @@ reload(struct runner *r)
 	return 0;
 }
 
+/* 1 when the mailbox has UIDs above the last one read. */
+static int
+more_mail(struct acct *a)
+{
+	struct rb_err err;
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	int r = rb_imap_search(a->im, a->last, &uids, &n, &err);
+
+	free(uids);
+	if (r != 0) {
+		a->uidvalidity = 0;	/* reconnect on the next pass */
+		return 1;
+	}
+	return n > 0;
+}
+
 static int
 run_daemon(struct runner *r)
 {
@@ -717,13 +738,17 @@ run_daemon(struct runner *r)
 			idle = &r->acct[0];
 		if (got_stop || got_reload)
 			continue;
+		/* Mail that came during the pass was announced then, not in
+		   the IDLE to come: look before waiting. */
+		if (idle != NULL && more_mail(idle))
+			continue;
 		got_signal = 0;
 		if (idle != NULL) {
 			struct rb_err err;
 			char msg[800];
 
 			rb_log(RB_LOG_DEBUG, "%s: IDLE", idle->ac->name);
-			if (rb_imap_wait(idle->im, 3600, &got_signal,
+			if (rb_imap_wait(idle->im, wait, &got_signal,
 					 &err) < 0) {
 				rb_log(RB_LOG_WARN, "%s",
 				       rb_err_str(&err, msg, sizeof(msg)));
