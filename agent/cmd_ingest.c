@@ -306,7 +306,8 @@ rb_cmd_ingest(int argc, char **argv)
 		setup_deinit(&s);
 		return RB_EX_USAGE;
 	}
-	l = rb_cli_open(&s.db, RB_LEDGER_CREATE | RB_LEDGER_WRITE, &rc);
+	l = rb_cli_open(&s.db, RB_LEDGER_CREATE | RB_LEDGER_WRITE |
+			RB_LEDGER_RELAXED, &rc);
 	if (l != NULL) {
 		if ((rc = load_rules(&s)) < 0)
 			rc = ingest_paths(&s, l, argv + optind,

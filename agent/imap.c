@@ -237,8 +237,12 @@ verify_peer(struct rb_imap *im, struct rb_err *err)
 			snprintf(msg, sizeof(msg), "%s", gnutls_strerror(r));
 		else if (gnutls_certificate_verification_status_print(
 				 status, GNUTLS_CRT_X509, &out, 0) == 0) {
+			size_t k;
+
 			snprintf(msg, sizeof(msg), "%s", out.data);
 			gnutls_free(out.data);
+			for (k = strlen(msg); k > 0 && msg[k - 1] == ' '; k--)
+				msg[k - 1] = '\0';
 		} else {
 			snprintf(msg, sizeof(msg), "status 0x%x", status);
 		}

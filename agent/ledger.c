@@ -608,14 +608,17 @@ fail:
 	return -1;
 }
 
-/* WAL, foreign keys, and a full sync at commit: the IMAP agent moves
-   mail only after a commit, which must then survive a power cut. */
+/* WAL, foreign keys, and a full sync at commit unless relaxed: the IMAP
+   agent moves mail only after a commit, which must then survive a power
+   cut. */
 static int
-setup(struct rb_ledger *l, int writable, struct rb_err *err)
+setup(struct rb_ledger *l, int writable, int relaxed, struct rb_err *err)
 {
 	static const char wal[] = "PRAGMA journal_mode = WAL";
 	static const char pragmas[] =
 		"PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL";
+	static const char pragmas_relaxed[] =
+		"PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL";
 	sqlite3_stmt *st;
 	int rc, is_wal = 0;
 
@@ -634,7 +637,7 @@ setup(struct rb_ledger *l, int writable, struct rb_err *err)
 			return rb_fail(err, RB_EFATAL, l->path,
 				       "cannot use WAL mode here");
 	}
-	return exec(l, pragmas, "setting up", err);
+	return exec(l, relaxed ? pragmas_relaxed : pragmas, "setting up", err);
 }
 
 static struct rb_ledger *
@@ -688,7 +691,8 @@ rb_ledger_open(const char *path, unsigned flags, int wait_ms,
 			"the database is read-only; nothing was changed");
 		return open_fail(l, fault);
 	}
-	if (setup(l, sqlite3_db_readonly(l->db, "main") == 0, err) != 0 ||
+	if (setup(l, sqlite3_db_readonly(l->db, "main") == 0,
+		  (flags & RB_LEDGER_RELAXED) != 0, err) != 0 ||
 	    migrate(l, version, err) != 0)
 		return open_fail(l, fault);
 	*fault = RB_LF_NONE;

@@ -41,6 +41,12 @@ enum rb_lfault {
 
 #define RB_LEDGER_CREATE 1u	/* make the file when it does not exist */
 #define RB_LEDGER_WRITE 2u	/* the caller writes: refuse read-only */
+/* The caller can read its input again (files): commits are not flushed
+   one by one (synchronous=NORMAL; a power cut may lose the last commits,
+   never part of one, and a killed process loses nothing).  Without it
+   every commit is on disk before it returns (FULL), which the IMAP agent
+   needs before it moves mail away. */
+#define RB_LEDGER_RELAXED 4u
 
 /* The schema version this build reads and writes. */
 #define RB_LEDGER_VERSION 2
