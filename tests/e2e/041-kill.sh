@@ -15,36 +15,8 @@ echo "# $N messages, $KILLS kills, KILL_SEED=$SEED"
 # Message-ID, and two copies in three get their own recipients (the third
 # keeps them, so that suppressions and the retry ledger see addresses
 # again).
-python3 - "$BOX" "$N" "$REBOUND" <<'PY'
-import glob, json, os, re, subprocess, sys
-out, n, rebound = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-src = sorted(glob.glob("fixtures/twins/bsd/*.eml") +
-             glob.glob("fixtures/mailbox/sample/*/*.eml") +
-             glob.glob("fixtures/dsn/*.eml") + glob.glob("fixtures/arf/*.eml") +
-             glob.glob("fixtures/autoreply/*.eml"))
-fx = []
-for f in src:
-    data = open(f, "rb").read()
-    if data.startswith(b"From "):
-        data = data.split(b"\n", 1)[1]
-    out_ = subprocess.run([rebound, "parse", "--jsonl", f],
-                          capture_output=True).stdout.decode()
-    rcpts = {json.loads(l)["recipient"] for l in out_.splitlines()}
-    fx.append((data, sorted((r for r in rcpts if r), key=len, reverse=True)))
-for d in ("cur", "new", "tmp"):
-    os.makedirs(os.path.join(out, d), exist_ok=True)
-for i in range(n):
-    data, rcpts = fx[i % len(fx)]
-    if i % 3:
-        for r in rcpts:
-            local, dom = r.split("@", 1)
-            data = re.sub(re.escape(r.encode()),
-                          f"{local}.c{i}@{dom}".encode(), data, flags=re.I)
-    data = re.sub(rb"(?im)^message-id:", b"X-Old-Message-ID:", data, count=1)
-    head = f"Message-ID: <copy-{i}@rebound.test>\n".encode()
-    with open(os.path.join(out, "cur", "m%05d" % i), "wb") as fh:
-        fh.write(head + data)
-PY
+mkdir -p "$BOX/new" "$BOX/tmp"
+python3 tests/imap_load.py distinct "$BOX/cur" "$N" "$REBOUND"
 ok "$N distinct messages made" test "$(ls "$BOX/cur" | wc -l)" -eq "$N"
 
 ingest() {	# ingest DB
