@@ -382,6 +382,11 @@ on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 	/* RFC 5092's form of an IMAP message URL. */
 	snprintf(source, sizeof(source), "imap://%s/%s;UIDVALIDITY=%u/;UID=%u",
 		 ac->name, ac->mailbox, ps->a->uidvalidity, uid);
+	if (ps->n == ps->a->ac->batch_size) {
+		rb_log(RB_LOG_WARN, "%s: the server sent UID %u, which was not "
+		       "asked for; ignored", ac->name, uid);
+		return 0;
+	}
 	ps->fetched++;
 	if (rb_apply_message(ps->ap, source, data, len, &ps->err) != 0) {
 		ps->ledger_failed = 1;
@@ -609,6 +614,12 @@ pass(struct runner *r, struct acct *a, int loud)
 		rb_progress_show(&ps.bar, i + k);
 	}
 	rb_progress_end(&ps.bar);
+	/* Raw bounces past raw_keep go, as after an ingest. */
+	if (rc == RB_EX_OK && ps.fetched > 0 &&
+	    rb_apply_prune(ps.ap, &ps.err) != 0) {
+		ps.ledger_failed = 1;
+		rc = rb_cli_fail(r->l, &ps.err);
+	}
 	if (rc != RB_EX_OK && !ps.ledger_failed &&
 	    rb_imap_fault(a->im) == RB_IF_NONE)
 		rb_log(RB_LOG_DEBUG, "%s: pass ended with %d", ac->name, rc);
