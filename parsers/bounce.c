@@ -211,7 +211,8 @@ parse_time(const char *s, int64_t *t)
 	return rb_parse_iso8601(s, t);
 }
 
-/* failed, delayed, delivered, relayed, expanded, or "" */
+/* failed, delayed, delivered, relayed, expanded, or "" (the prefix of
+   each, and "expired", are taken as written by non-conforming reporters) */
 static const char *
 norm_action(struct job *j, const char *s)
 {
@@ -219,6 +220,9 @@ norm_action(struct job *j, const char *s)
 		{"fail", "failed"}, {"delay", "delayed"},
 		{"deliver", "delivered"}, {"relay", "relayed"},
 		{"expand", "expanded"},
+		/* SendGrid's "Action: expired": the message's time ran out,
+		   it will not be tried again. */
+		{"expire", "failed"},
 	};
 	size_t i;
 
@@ -231,26 +235,43 @@ norm_action(struct job *j, const char *s)
 	return "";
 }
 
-/* Status and reply code of a record from what the report wrote: the Status
-   field unless it is missing or generic (X.0.0) and the diagnostic has a
-   more specific code of the same class. */
+/* Status and reply code of a record from what the report wrote.  The
+   status is the one the remote server gave in its reply ("550 5.7.1
+   ..."): the reporter's own Status (or a code of its summary, as Amazon
+   SES's "5.1.0 - Unknown address error 550-'5.7.1 ... Access denied'")
+   is its reading of that reply, and readings go wrong (Sendmail's 4.4.7
+   for a "450 4.7.1" refusal, 5.1.1 for "550 5.7.1 IP address
+   blacklisted"); the reply code goes with it (SES's "554 4.4.7 Message
+   expired ... <421 4.4.2 Connection timed out>" is its summary around
+   the remote's 421).  Without a code in the reply: the Status field,
+   unless it is missing or generic (X.0.0) and the diagnostic has a more
+   specific code of the same class, or unless it says 4.x.x for a
+   failure the remote refused with a permanent reply ("Action: failed",
+   "Status: 4.5.0", "550 Service refuse, 5.5.0"). */
 static void
 set_codes(struct rb_record *r, const char *status, const char *diag)
 {
 	int fail = strcmp(r->action, "failed") == 0 ||
 		   strcmp(r->action, "delayed") == 0;
-	char st[12] = "", dc[12] = "";
+	char st[12] = "", dc[12] = "", rs[12] = "", rr[4];
 	size_t dl = strlen(diag);
 
 	if (status && *status)
 		rb_smtp_status_find(status, strlen(status), st, 0);
 	rb_smtp_status_find(diag, dl, dc, 1);
-	if (*st == '\0' || (strcmp(st + 1, ".0.0") == 0 && *dc == *st &&
-			    strcmp(dc + 1, ".0.0") != 0))
-		memcpy(st, dc, sizeof(st));
-	memcpy(r->status, st, sizeof(r->status));
 	if (!rb_smtp_reply_find(diag, dl, r->reply_code, 1))
 		rb_smtp_reply_find(diag, dl, r->reply_code, 0);
+	if (*st == '\0' || (strcmp(st + 1, ".0.0") == 0 && *dc == *st &&
+			    strcmp(dc + 1, ".0.0") != 0) ||
+	    (*st == '4' && *dc == '5' && r->reply_code[0] == '5' &&
+	     strcmp(r->action, "failed") == 0))
+		memcpy(st, dc, sizeof(st));
+	if (rb_smtp_reply_status_find(diag, dl, rr, rs) &&
+	    !(fail && *rs == '2')) {
+		memcpy(st, rs, sizeof(st));
+		memcpy(r->reply_code, rr, sizeof(rr));
+	}
+	memcpy(r->status, st, sizeof(r->status));
 	/* A success code quoted in a failure's text (the reply to MAIL FROM,
 	   say) is not the failure's code. */
 	if (fail && r->reply_code[0] == '2')
@@ -286,6 +307,19 @@ diagnostic_of(struct job *j, const struct rb_dsn_rcpt *g)
 		return c;
 	}
 	return v;
+}
+
+/* 1 when a Final-Recipient names only an internal mailbox (a domain
+   without a dot, as in Messaging Server's LMTP hop "@smtp.example.net:
+   user@server") while the Original-Recipient is the Internet address the
+   sender wrote to: that one is the recipient to report. */
+static int
+internal_only(const char *rcpt, const char *orcpt)
+{
+	const char *d = rb_addr_domain(rcpt), *od = rb_addr_domain(orcpt);
+
+	return *d && *d != '[' && strchr(d, '.') == NULL &&
+	       strchr(od, '.') != NULL;
 }
 
 /* RFC 3464 / 6533 */
@@ -337,7 +371,7 @@ read_dsn(struct job *j, const struct rb_mime_part *part, int mislabelled,
 		const char *orcpt = rb_addr_clean(j->a, g->orig_rcpt.value,
 						  NULL);
 
-		if (*rcpt == '\0')
+		if (*rcpt == '\0' || internal_only(rcpt, orcpt))
 			rcpt = orcpt;
 		if (*rcpt == '\0') {
 			rb_diag_add(&j->warn, "recipient group at line %d has "
@@ -638,9 +672,10 @@ diagnostic_from_text(struct job *j, const struct rb_mime_part *top)
 	for (i = 0; i < j->n; i++) {
 		struct rb_record *r = &j->rec[i];
 		const char *b, *e;
-		char *d;
+		char *d, st[12], rr[4];
 
-		if (*r->diagnostic || strcmp(r->action, "failed") != 0)
+		if (*r->diagnostic || (strcmp(r->action, "failed") != 0 &&
+				       strcmp(r->action, "delayed") != 0))
 			continue;
 		if (text == NULL) {
 			text = own_text(j, top, &len);
@@ -662,6 +697,12 @@ diagnostic_from_text(struct job *j, const struct rb_mime_part *top)
 			rb_smtp_reply_find(d, strlen(d), r->reply_code, 0);
 		if (r->status[0] == '\0')
 			rb_smtp_status_find(d, strlen(d), r->status, 1);
+		/* The remote's own code, as set_codes() prefers it. */
+		if (rb_smtp_reply_status_find(d, strlen(d), rr, st) &&
+		    *st != '2') {
+			memcpy(r->status, st, sizeof(r->status));
+			memcpy(r->reply_code, rr, sizeof(rr));
+		}
 		rb_diag_add(&j->warn, "%s: no Diagnostic-Code, diagnostic "
 			    "taken from the text part", r->recipient);
 	}
@@ -711,6 +752,7 @@ try_rules(struct job *j, struct rb_dview *v)
 		r->reason = SLOT(RB_S_REASON);
 		r->cls = SLOT(RB_S_CLASS);
 		r->feedback_type = SLOT(RB_S_FEEDBACK_TYPE);
+		r->command = rb_smtp_command_name(SLOT(RB_S_COMMAND));
 		if (parse_time(s[RB_S_DATE], &r->time) != 0)
 			r->time = bdate;
 #undef SLOT
@@ -794,7 +836,8 @@ find_command(struct job *j, const struct rb_mime_part *top,
 	const char *text;
 	size_t len;
 
-	if (*r->cls)		/* complaints, auto-replies */
+	if (*r->cls || *r->command)	/* complaints, auto-replies; or a
+					   decoder said */
 		return;
 	r->command = rb_smtp_command_find(r->diagnostic, strlen(r->diagnostic));
 	if (*r->command)
@@ -822,9 +865,18 @@ classify(struct job *j, struct rb_record *r)
 		trace(j, "%s: action %s: delivered", r->recipient, r->action);
 		return;
 	} else {
-		rb_rules_classify(rs, j->c->s, r->diagnostic, r->status,
-				  r->reply_code, r->action, r->decoder,
-				  r->command, &v, j->trace);
+		const char *in[RB_CI_COUNT];
+
+		in[RB_CI_DIAGNOSTIC] = r->diagnostic;
+		in[RB_CI_STATUS] = r->status;
+		in[RB_CI_REPLY_CODE] = r->reply_code;
+		in[RB_CI_ACTION] = r->action;
+		in[RB_CI_DECODER] = r->decoder;
+		in[RB_CI_COMMAND] = r->command;
+		in[RB_CI_REMOTE_MTA] = r->remote_mta;
+		in[RB_CI_REPORTING_MTA] = r->reporting_mta;
+		in[RB_CI_RECIPIENT] = r->recipient;
+		rb_rules_classify(rs, j->c->s, in, &v, j->trace);
 		if (v.limit_hit)
 			rb_diag_add(&j->warn, "a classification pattern hit "
 				    "its match limit and was skipped");

@@ -35,8 +35,8 @@ struct rb_dview {
 /* One recipient found: values by field, NULL when not found.  Index with
    the order of rb_slot_names (recipient, original_recipient, diagnostic,
    status, reply_code, remote_mta, reporting_mta, action, reason, class,
-   feedback_type, date). */
-#define RB_DECODE_SLOTS 12
+   feedback_type, date, command). */
+#define RB_DECODE_SLOTS 13
 struct rb_dfound {
 	const char *v[RB_DECODE_SLOTS];
 };

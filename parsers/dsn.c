@@ -110,6 +110,66 @@ read_message_fields(struct rb_arena *a, const struct rb_fblock *b,
 	}
 }
 
+/* Some reporters (AOL's relays, for one) leave out the blank lines
+   between recipient groups: a group holding a second Final-Recipient is
+   split there (an Original-Recipient just before it goes with it). */
+static void
+split_groups(struct rb_arena *a, struct rb_fblock *b, size_t max,
+	     struct rb_diag *diag)
+{
+	struct rb_fgroup *g;
+	size_t i, k, n = 0, cap = 0, split = 0;
+
+	for (i = 0; i < b->n; i++) {
+		size_t nfr = 0;
+
+		for (k = 0; k < b->g[i].n; k++)
+			nfr += rb_strcaseeq(b->g[i].f[k].name,
+					    "Final-Recipient");
+		if (nfr > 1)
+			break;
+	}
+	if (i == b->n)
+		return;
+	g = NULL;
+	for (i = 0; i < b->n; i++) {
+		const struct rb_fgroup *s = &b->g[i];
+		size_t from = 0, fr = (size_t)-1;
+
+		for (k = 0; k <= s->n; k++) {
+			size_t at = k;
+
+			if (k < s->n && !rb_strcaseeq(s->f[k].name,
+						      "Final-Recipient"))
+				continue;
+			if (k < s->n && fr == (size_t)-1) {
+				fr = k;
+				continue;
+			}
+			if (k < s->n && k - 1 > fr &&
+			    rb_strcaseeq(s->f[k - 1].name,
+					 "Original-Recipient"))
+				at = k - 1;
+			if (n >= max)
+				break;
+			g = rb_arena_grow(a, g, &cap, n + 1, sizeof(*g));
+			g[n].f = s->f + from;
+			g[n].n = at - from;
+			g[n].line = s->f[from].line;
+			n++;
+			if (k < s->n)
+				split++;
+			from = at;
+			fr = k;
+		}
+	}
+	b->g = g;
+	b->n = n;
+	if (diag != NULL)
+		rb_diag_add(diag, "delivery-status: %zu recipient group(s) "
+			    "without a blank line before them", split);
+}
+
 size_t
 rb_dsn_parse(struct rb_arena *a, const char *data, size_t len,
 	     struct rb_dsn *out, struct rb_diag *diag)
@@ -128,6 +188,7 @@ rb_dsn_parse(struct rb_arena *a, const char *data, size_t len,
 	/* One more group than recipients: the per-message one. */
 	rb_fields_parse(a, data, len, "delivery-status",
 			RB_MAX_RECIPIENTS + 1, &b, diag);
+	split_groups(a, &b, RB_MAX_RECIPIENTS + 1, diag);
 	read_message_fields(a, &b, out);
 	for (i = 0; i < b.n; i++)
 		if (is_rcpt_group(&b.g[i]))

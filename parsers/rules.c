@@ -10,11 +10,12 @@
 #include "core/str.h"
 #include "core/yaml.h"
 #include "rules_int.h"
+#include "smtp.h"
 
 const char *const rb_slot_names[RB_S_COUNT] = {
 	"recipient", "original_recipient", "diagnostic", "status",
 	"reply_code", "remote_mta", "reporting_mta", "action", "reason",
-	"class", "feedback_type", "date",
+	"class", "feedback_type", "date", "command",
 };
 
 static const char *const classes[] = {
@@ -424,11 +425,14 @@ expect(struct ld *l, const struct rb_ynode *n, struct rb_example *ex,
 static void
 examples(struct ld *l, const struct rb_ynode *n, struct rb_rule *r)
 {
-	static const char *const ckeys[] = {"diagnostic", "status",
-		"reply_code", "action", "decoder", "command", "expect", NULL};
+	const char *ckeys[RB_CI_COUNT + 2];
 	static const char *const mkeys[] = {"message", "file", "expect", NULL};
-	size_t i;
+	size_t i, k;
 
+	for (k = 0; k < RB_CI_COUNT; k++)
+		ckeys[k] = rb_cin_names[k];
+	ckeys[RB_CI_COUNT] = "expect";
+	ckeys[RB_CI_COUNT + 1] = NULL;
 	if (n == NULL)
 		return;
 	if (!want(l, n, RB_YSEQ, "examples"))
@@ -443,16 +447,10 @@ examples(struct ld *l, const struct rb_ynode *n, struct rb_rule *r)
 		ex->line = m->line;
 		if (r->kind == RB_RK_CLASSIFY) {
 			check_keys(l, m, ckeys, "a classification example");
-			ex->in[0] = scalar(l, rb_ymap_get(m, "diagnostic"),
-					   "diagnostic");
-			ex->in[1] = scalar(l, rb_ymap_get(m, "status"), "status");
-			ex->in[2] = scalar(l, rb_ymap_get(m, "reply_code"),
-					   "reply_code");
-			ex->in[3] = scalar(l, rb_ymap_get(m, "action"), "action");
-			ex->in[4] = scalar(l, rb_ymap_get(m, "decoder"),
-					   "decoder");
-			ex->in[5] = scalar(l, rb_ymap_get(m, "command"),
-					   "command");
+			for (k = 0; k < RB_CI_COUNT; k++)
+				ex->in[k] = scalar(l, rb_ymap_get(m,
+						   rb_cin_names[k]),
+						   rb_cin_names[k]);
 			expect(l, rb_ymap_get(m, "expect"), ex, 1);
 		} else {
 			check_keys(l, m, mkeys, "an example");
@@ -485,13 +483,18 @@ classify_rule(struct ld *l, const struct rb_ynode *m, struct rb_rule *r)
 {
 	static const char *const known[] = {"id", "description", "text",
 		"not_text", "status", "reply_code", "action", "decoder",
-		"command", "fallback", "reason", "class", "examples", NULL};
+		"command", "remote_mta", "reporting_mta", "recipient",
+		"fallback", "reason", "class", "examples", NULL};
 	const struct rb_ynode **acts;
 	size_t i;
 
 	check_keys(l, m, known, "a classification rule");
 	tlist(l, rb_ymap_get(m, "text"), "text", &r->text);
 	tlist(l, rb_ymap_get(m, "not_text"), "not_text", &r->not_text);
+	tlist(l, rb_ymap_get(m, "remote_mta"), "remote_mta", &r->remote_mta);
+	tlist(l, rb_ymap_get(m, "reporting_mta"), "reporting_mta",
+	      &r->reporting_mta);
+	tlist(l, rb_ymap_get(m, "recipient"), "recipient", &r->recipient);
 	r->nstatus = codepats(l, rb_ymap_get(m, "status"), 0, &r->status);
 	r->nreply = codepats(l, rb_ymap_get(m, "reply_code"), 1, &r->reply);
 	r->naction = scalars(l, rb_ymap_get(m, "action"), "action", &acts);
@@ -669,6 +672,9 @@ set_values(struct ld *l, const struct rb_ynode *n, struct rb_rule *r)
 			err(l, rb_ymap_value(n, i), "unknown class '%s'", v);
 		if (v && slot == RB_S_ACTION && !in_list(v, actions))
 			err(l, rb_ymap_value(n, i), "unknown action '%s'", v);
+		if (v && slot == RB_S_COMMAND && !*rb_smtp_command_name(v))
+			err(l, rb_ymap_value(n, i), "unknown command '%s' "
+			    "(RCPT, MAIL, DATA, HELO or CONN)", v);
 		r->set[slot] = v;
 	}
 }

@@ -68,14 +68,30 @@ struct rb_verdict {
 	int limit_hit;		/* a regex blew its match limit */
 };
 
-/* Classifies a failure from its diagnostic text, codes, action, the SMTP
-   command it answered ("RCPT", ...; smtp.h) and the decoder that read it ("rfc3464", "rule:gmail"; rules with a `decoder`
-   list naming it are tried before all others).  A NULL argument counts as
-   "".  trace (NULL allowed) receives what was tried. */
+/* What classification looks at, by index: the diagnostic text, status
+   and reply codes, action, the decoder that read the failure ("rfc3464",
+   "rule:gmail"; rules with a `decoder` list naming it are tried before
+   all others), the SMTP command it answered ("RCPT", ...; smtp.h), the
+   remote and reporting MTAs and the recipient address.  The names are
+   the keys of classification examples. */
+enum rb_cin {
+	RB_CI_DIAGNOSTIC,
+	RB_CI_STATUS,
+	RB_CI_REPLY_CODE,
+	RB_CI_ACTION,
+	RB_CI_DECODER,
+	RB_CI_COMMAND,
+	RB_CI_REMOTE_MTA,
+	RB_CI_REPORTING_MTA,
+	RB_CI_RECIPIENT,
+	RB_CI_COUNT
+};
+extern const char *const rb_cin_names[RB_CI_COUNT];
+
+/* Classifies a failure from its inputs (a NULL entry counts as "").
+   trace (NULL allowed) receives what was tried. */
 void rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
-		       const char *diagnostic, const char *status,
-		       const char *reply_code, const char *action,
-		       const char *decoder, const char *command,
+		       const char *const in[RB_CI_COUNT],
 		       struct rb_verdict *v, struct rb_diag *trace);
 
 #endif

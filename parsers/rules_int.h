@@ -27,6 +27,7 @@ enum rb_slot {
 	RB_S_CLASS,
 	RB_S_FEEDBACK_TYPE,
 	RB_S_DATE,
+	RB_S_COMMAND,			/* the SMTP command answered */
 	RB_S_COUNT
 };
 extern const char *const rb_slot_names[RB_S_COUNT];
@@ -79,8 +80,7 @@ struct rb_example {
 	int line;
 	const char *message;		/* inline message */
 	const char *file;		/* or a path (relative to the repo) */
-	const char *in[6];		/* classify: diagnostic status reply
-					   action decoder command */
+	const char *in[RB_CI_COUNT];	/* classify: the inputs */
 	struct rb_expect *expect;	/* one per record */
 	size_t nexpect;
 	int expect_none;		/* "expect: []": no record at all */
@@ -114,6 +114,9 @@ struct rb_rule {
 	int fallback;			/* tried after every other rule */
 	const char **command;		/* SMTP commands (RCPT, DATA, ...) */
 	size_t ncommand;
+	struct rb_tlist remote_mta;	/* the remote MTA contains one */
+	struct rb_tlist reporting_mta;	/* the reporting MTA contains one */
+	struct rb_tlist recipient;	/* the recipient contains one */
 	const char *reason;
 	const char *cls;		/* NULL: the reason's class */
 	/* Decoding. */

@@ -36,6 +36,9 @@ free_rule(struct rb_rule *r)
 		free_tlist(&r->unless[i].t);
 	free_tlist(&r->text);
 	free_tlist(&r->not_text);
+	free_tlist(&r->remote_mta);
+	free_tlist(&r->reporting_mta);
+	free_tlist(&r->recipient);
 	free_tlist(&r->start);
 	free_tlist(&r->stop);
 	for (i = 0; i < r->nrcpt; i++)
@@ -409,22 +412,41 @@ action_in(const struct rb_rule *r, const char *action)
 	return 0;
 }
 
+const char *const rb_cin_names[RB_CI_COUNT] = {
+	"diagnostic", "status", "reply_code", "action", "decoder", "command",
+	"remote_mta", "reporting_mta", "recipient",
+};
+
+/* A host or address condition: an empty list holds; else the value
+   (one line) must contain an item. */
+static int
+value_holds(const struct rb_tlist *t, struct rb_rscratch *s, const char *val,
+	    int *limit)
+{
+	if (t->n == 0)
+		return 1;
+	return rb_tlist_match_line(t, s, val, strlen(val), limit);
+}
+
 void
 rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
-		  const char *diagnostic, const char *status,
-		  const char *reply_code, const char *action,
-		  const char *decoder, const char *command,
+		  const char *const in[RB_CI_COUNT],
 		  struct rb_verdict *v, struct rb_diag *trace)
 {
 	size_t src = rb_rules_find_source(rs, "diagnostic"), i, dlen;
 	int temporary, pass;
+#define IN(k) (in[k] ? in[k] : "")
+	const char *diagnostic = IN(RB_CI_DIAGNOSTIC);
+	const char *status = IN(RB_CI_STATUS);
+	const char *reply_code = IN(RB_CI_REPLY_CODE);
+	const char *action = IN(RB_CI_ACTION);
+	const char *decoder = IN(RB_CI_DECODER);
+	const char *command = IN(RB_CI_COMMAND);
+	const char *remote = IN(RB_CI_REMOTE_MTA);
+	const char *reporting = IN(RB_CI_REPORTING_MTA);
+	const char *rcpt = IN(RB_CI_RECIPIENT);
+#undef IN
 
-	diagnostic = diagnostic ? diagnostic : "";
-	status = status ? status : "";
-	reply_code = reply_code ? reply_code : "";
-	action = action ? action : "";
-	decoder = decoder ? decoder : "";
-	command = command ? command : "";
 	if (strncmp(decoder, "rule:", 5) == 0)
 		decoder += 5;
 	dlen = strlen(diagnostic);
@@ -453,6 +475,13 @@ rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
 			continue;
 		if (r->nreply && !codes_match(r->reply, r->nreply, reply_code))
 			continue;
+		if (!value_holds(&r->remote_mta, s, remote, &limit) ||
+		    !value_holds(&r->reporting_mta, s, reporting, &limit) ||
+		    !value_holds(&r->recipient, s, rcpt, &limit)) {
+			if (limit)
+				v->limit_hit = 1;
+			continue;
+		}
 		if (r->text.n && !rb_tlist_match(&r->text, s, src, diagnostic,
 						 dlen, &limit, &which)) {
 			if (limit) {

@@ -68,8 +68,7 @@ test_classify(struct tr *t, const struct rb_rule *r,
 	struct rb_verdict v;
 	struct rb_record rec;
 
-	rb_rules_classify(t->rs, t->s, ex->in[0], ex->in[1], ex->in[2],
-			  ex->in[3], ex->in[4], ex->in[5], &v, NULL);
+	rb_rules_classify(t->rs, t->s, ex->in, &v, NULL);
 	if (strcmp(v.rule, r->id) != 0) {
 		rb_diag_add(t->fails, "%s:%d: rule '%s': example decided by "
 			    "%s", r->file, ex->line, r->id,
@@ -81,8 +80,10 @@ test_classify(struct tr *t, const struct rb_rule *r,
 	rb_record_init(&rec);
 	rec.reason = v.reason;
 	rec.cls = *v.cls ? v.cls : rb_rules_class_of(t->rs, v.reason,
-			ex->in[1] ? ex->in[1][0] == '4' :
-			ex->in[2] ? ex->in[2][0] == '4' : 0);
+			ex->in[RB_CI_STATUS] ?
+			ex->in[RB_CI_STATUS][0] == '4' :
+			ex->in[RB_CI_REPLY_CODE] ?
+			ex->in[RB_CI_REPLY_CODE][0] == '4' : 0);
 	rec.rule = v.rule;
 	return compare(t, r, ex, 0, &rec, &ex->expect[0]) > 0;
 }

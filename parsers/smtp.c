@@ -83,12 +83,13 @@ rb_smtp_status_find(const char *text, size_t n, char out[12],
 	return 0;
 }
 
-int
-rb_smtp_reply_find(const char *text, size_t n, char out[4], int at_start)
+/* Offset of the first standalone reply code in text (with at_start, only
+   one at the start, after white space), or -1. */
+static long
+reply_at(const char *text, size_t n, int at_start)
 {
 	size_t i = 0;
 
-	out[0] = '\0';
 	if (at_start)
 		while (i < n && RB_ISSPACE(text[i]))
 			i++;
@@ -110,13 +111,53 @@ rb_smtp_reply_find(const char *text, size_t n, char out[4], int at_start)
 			if (t[3] == '-' && i + 4 < n && RB_ISDIGIT(t[4]) &&
 			    (i + 5 >= n || t[5] != '.'))
 				goto next;
-			memcpy(out, t, 3);
-			out[3] = '\0';
-			return 1;
+			return (long)i;
 		}
 next:
 		if (at_start)
-			return 0;
+			return -1;
+	}
+	return -1;
+}
+
+int
+rb_smtp_reply_find(const char *text, size_t n, char out[4], int at_start)
+{
+	long at = reply_at(text, n, at_start);
+
+	out[0] = '\0';
+	if (at < 0)
+		return 0;
+	memcpy(out, text + at, 3);
+	out[3] = '\0';
+	return 1;
+}
+
+int
+rb_smtp_reply_status_find(const char *text, size_t n, char reply[4],
+			  char out[12])
+{
+	size_t i = 0, k;
+	long at;
+
+	out[0] = reply[0] = '\0';
+	while (i < n && (at = reply_at(text + i, n - i, 0)) >= 0) {
+		const char *c = text + i + (size_t)at;
+
+		i += (size_t)at + 3;
+		if (i < n && (text[i] == ' ' || text[i] == '-'))
+			i++;
+		if (i < n && (text[i] == '\'' || text[i] == '"'))
+			i++;
+		if (i < n && text[i] == *c &&
+		    (k = rb_smtp_status_len(text + i, n - i)) > 0 &&
+		    alone(text, n, i, k)) {
+			memcpy(out, text + i, k);
+			out[k] = '\0';
+			memcpy(reply, c, 3);
+			reply[3] = '\0';
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -129,7 +170,7 @@ static const struct {
 	{"rcpt to", "RCPT"}, {"rcpt", "RCPT"}, {"mail from", "MAIL"},
 	{"end of data", "DATA"}, {"data", "DATA"}, {"ehlo", "HELO"},
 	{"helo", "HELO"}, {"lhlo", "HELO"}, {"initial connection", "CONN"},
-	{"connect", "CONN"}, {"greeting", "CONN"},
+	{"connect", "CONN"}, {"greeting", "CONN"}, {"conn", "CONN"},
 };
 
 /* The command named at p (ASCII case ignored), or NULL. */
@@ -150,10 +191,23 @@ command_at(const char *p, const char *end)
 }
 
 const char *
+rb_smtp_command_name(const char *s)
+{
+	const char *end = s + strlen(s), *c;
+
+	while (s < end && !RB_ISALPHA(*s))
+		s++;
+	c = command_at(s, end);
+	return c ? c : "";
+}
+
+const char *
 rb_smtp_command_find(const char *text, size_t n)
 {
-	static const char *const before[] = {"in reply to ", "after ",
-		"error from remote mail server after ", NULL};
+	/* Each followed by white space, which may fold the line: Postfix
+	   writes "(in reply to\n    RCPT TO command)" in its text part. */
+	static const char *const before[] = {"in reply to", "after",
+		"error from remote mail server after", NULL};
 	static const char *const after[] = {" response", NULL};
 	const char *end = text + n, *p, *c, *last = NULL;
 	size_t i;
@@ -163,9 +217,16 @@ rb_smtp_command_find(const char *text, size_t n)
 
 		for (p = text; (p = rb_memcasemem(p, (size_t)(end - p),
 						  before[i], k)) != NULL;
-		     p += k)
-			if ((c = command_at(p + k, end)) != NULL)
+		     p += k) {
+			const char *q = p + k;
+
+			if (p > text && RB_ISALPHA(p[-1]))
+				continue;
+			while (q < end && RB_ISSPACE(*q))
+				q++;
+			if (q > p + k && (c = command_at(q, end)) != NULL)
 				return c;
+		}
 	}
 	for (i = 0; after[i]; i++) {
 		size_t k = strlen(after[i]);

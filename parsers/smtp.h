@@ -29,11 +29,23 @@ int rb_smtp_status_find(const char *text, size_t n, char out[12],
    at the start of the text (after white space) counts. */
 int rb_smtp_reply_find(const char *text, size_t n, char out[4], int at_start);
 
+/* Copies into reply and status the codes of the remote server's reply:
+   the first reply code followed by a standalone status code of the same
+   class ("550 5.7.1", "550-5.7.1", Amazon SES's "550-'5.7.1"), and returns
+   1; 0 and both "" when the text has none. */
+int rb_smtp_reply_status_find(const char *text, size_t n, char reply[4],
+			      char status[12]);
+
 /* The SMTP command a failure answered, as a report tells it: Postfix's
    "(in reply to RCPT TO command)", Exim's "after RCPT TO", qmail's "RCPT
    TO response", the last ">>> DATA" of a Sendmail transcript.  Returns
    "RCPT", "MAIL", "DATA", "HELO" or "CONN" (refused at connection), or ""
    when the text does not say. */
 const char *rb_smtp_command_find(const char *text, size_t n);
+
+/* The command a name stands for, as a decoder captured or set it ("RCPT
+   TO", "rcpt_to", "DATA", "end of data", "CONN"): "RCPT", "MAIL", "DATA",
+   "HELO", "CONN", or "" when it names none. */
+const char *rb_smtp_command_name(const char *s);
 
 #endif

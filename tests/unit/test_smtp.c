@@ -53,8 +53,27 @@ static const struct {
 	{">>> MAIL From:<a@b>\n<<< 250 ok\n>>> DATA\n<<< 550 5.2.1 no",
 	 "DATA"},
 	{"(in reply to MAIL FROM command)", "MAIL"},
+	{"550 <a@b>: User unknown (in reply to\n    RCPT TO command)", "RCPT"},
+	{"hereafter data follows", ""},
 	{"metadata response was bad", ""},
 	{"550 user unknown", ""},
+};
+
+static const struct {
+	const char *text, *status;
+} rs[] = {
+	{"5.1.0 - Unknown address error 550-'5.7.1 <a@b>... Access denied'",
+	 "5.7.1"},
+	{"554 4.4.7 Message expired: unable to deliver in 840 minutes."
+	 "<421 4.4.2 Connection timed out>", "4.4.2"},
+	{"450 4.7.1 Access denied. IP name lookup failed", "4.7.1"},
+	{"host mx said: 550-5.1.1 no such user", "5.1.1"},
+	{"a@b: 552 5.2.2 <a@b>: Recipient address rejected: Mailbox full",
+	 "5.2.2"},
+	{"550 4.7.1 class mismatch", ""},
+	{"5.1.1 user unknown", ""},
+	{"192.0.2.550 5.1.1", ""},
+	{"550 user unknown 5.1.1", ""},
 };
 
 int
@@ -76,6 +95,12 @@ main(void)
 		rb_smtp_reply_find(rc[i].text, strlen(rc[i].text), r,
 				   rc[i].at_start);
 		check_str(r, rc[i].reply, rc[i].text, __FILE__, __LINE__);
+	}
+	CHECK_GROUP("reply status");
+	for (i = 0; i < sizeof(rs) / sizeof(rs[0]); i++) {
+		rb_smtp_reply_status_find(rs[i].text, strlen(rs[i].text), r,
+					  out);
+		check_str(out, rs[i].status, rs[i].text, __FILE__, __LINE__);
 	}
 	CHECK_GROUP("command");
 	for (i = 0; i < sizeof(cm) / sizeof(cm[0]); i++) {
