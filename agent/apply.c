@@ -32,6 +32,8 @@ rb_apply_new(struct rb_ledger *l, const struct rb_parser *p,
 	a->a = rb_arena_new();
 	a->o = *o;
 	rb_buf_init(&a->json, 1u << 24);
+	if (deflateInit(&a->z, 6) != Z_OK)
+		rb_panic("zlib: deflateInit failed");
 	return a;
 }
 
@@ -45,6 +47,8 @@ rb_apply_free(struct rb_apply **ap)
 	rb_pctx_free(&a->c);
 	rb_arena_free(&a->a);
 	rb_buf_deinit(&a->json);
+	deflateEnd(&a->z);
+	free(a->zout);
 	free(a);
 	*ap = NULL;
 }
@@ -113,16 +117,29 @@ rb_apply_hash(const char *data, size_t len, char out[65])
 
 /* Raw bytes */
 
-void *
-rb_raw_pack(const char *data, size_t len, size_t *outlen)
+/* zlib's state (about 256 KiB, cleared on every init) is made once per
+   rb_apply and reset per message, and the output buffer kept: compress2()
+   per message cost more than the rest of storing it. */
+static const void *
+raw_pack(struct rb_apply *a, const char *data, size_t len, size_t *outlen)
 {
-	uLongf n = compressBound((uLong)len);
-	unsigned char *z = rb_xmalloc(n);
+	uLong n = deflateBound(&a->z, (uLong)len);
 
-	if (compress2(z, &n, (const Bytef *)data, (uLong)len, 6) != Z_OK)
-		rb_panic("zlib: compress2 failed");
-	*outlen = n;
-	return z;
+	if (n > a->zcap) {
+		free(a->zout);
+		a->zcap = n;
+		a->zout = rb_xmalloc(n);
+	}
+	if (deflateReset(&a->z) != Z_OK)
+		rb_panic("zlib: deflateReset failed");
+	a->z.next_in = (Bytef *)data;
+	a->z.avail_in = (uInt)len;
+	a->z.next_out = a->zout;
+	a->z.avail_out = (uInt)a->zcap;
+	if (deflate(&a->z, Z_FINISH) != Z_STREAM_END)
+		rb_panic("zlib: deflate did not finish");
+	*outlen = a->z.total_out;
+	return a->zout;
 }
 
 int
@@ -603,8 +620,7 @@ store_message(struct rb_apply *a, int64_t seq, const char *hash,
 	      const char *data, size_t len, struct rb_err *err)
 {
 	size_t zlen;
-	void *z;
-	int64_t rc;
+	const void *z;
 
 	if (rb_ledger_run(a->l, RB_Q_MSG_ADD,
 			  RB_ARGS(RB_VINT(seq), RB_VTEXT(hash),
@@ -614,12 +630,11 @@ store_message(struct rb_apply *a, int64_t seq, const char *hash,
 				  RB_VINT(b->n)),
 			  NULL, NULL, err) < 0)
 		return -1;
-	z = rb_raw_pack(data, len, &zlen);
-	rc = rb_ledger_run(a->l, RB_Q_RAW_ADD,
-			   RB_ARGS(RB_VINT(seq), RB_VINT(len),
-				   RB_VBLOB(z, zlen)), NULL, NULL, err);
-	free(z);
-	return rc < 0 ? -1 : 0;
+	z = raw_pack(a, data, len, &zlen);
+	return rb_ledger_run(a->l, RB_Q_RAW_ADD,
+			     RB_ARGS(RB_VINT(seq), RB_VINT(len),
+				     RB_VBLOB(z, zlen)), NULL, NULL, err) < 0 ?
+	       -1 : 0;
 }
 
 /* Ends one message: its counts go to the sum now, or with the batch. */

@@ -128,10 +128,9 @@ int rb_verp_valid(const char *pattern);
 int rb_verp_decode(const char *pattern, const char *addr, char *out,
 		   size_t n);
 
-/* Raw bounces are stored with zlib (RFC 1950).  pack returns a malloc'd
-   buffer; unpack fills *out (malloc'd, NUL-terminated) with size bytes,
-   -1 when the data is damaged. */
-void *rb_raw_pack(const char *data, size_t len, size_t *outlen);
+/* Raw bounces are stored with zlib (RFC 1950).  unpack fills *out
+   (malloc'd, NUL-terminated) with size bytes, -1 when the data is
+   damaged. */
 int rb_raw_unpack(const void *z, size_t zlen, size_t size, char **out);
 
 #endif

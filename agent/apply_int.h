@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <zlib.h>
 
 #include "apply.h"
 #include "ledger.h"
@@ -27,6 +28,9 @@ struct rb_apply {
 	int batch;			/* a batch is open */
 	enum rb_apply_outcome last;	/* of the last message */
 	struct rb_buf json;
+	z_stream z;		/* raw bounces are packed with it */
+	unsigned char *zout;
+	size_t zcap;
 };
 
 /* An event as the policy sees it: fresh from a record or read back. */

@@ -1,4 +1,5 @@
 /* main - rebound(1): command dispatch */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +68,12 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return RB_EX_USAGE;
 	}
+	/* Messages come and go by the thousand: without these, glibc gives
+	   memory back to the kernel (and maps large blocks afresh) after
+	   nearly every one, and the TLB shootdowns cost more than parsing.
+	   The heap then stays at its high-water mark, a few MB. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	rb_mime_init();
 	rc = cmds[i].fn(argc - 1, argv + 1);
 	rb_mime_shutdown();
