@@ -19,7 +19,14 @@ struct walk {
 	void *ctx;
 	size_t *unreadable;
 	struct rb_err *err;
+	char *buf;		/* small files are read into it */
+	size_t cap;
 };
+
+/* Files up to this size are read into the walk's buffer; bigger ones (an
+   mbox) are mapped.  Mapping each small file costs a page fault per page
+   and a TLB shootdown at munmap, more than reading it. */
+#define READ_MAX (1u << 20)
 
 int
 rb_read_file(const char *path, char **data, size_t *len, struct rb_err *err)
@@ -147,6 +154,36 @@ unreadable(struct walk *w, const char *path, int top, int e)
 }
 
 static int
+read_small(struct walk *w, const char *path, int fd, size_t size, int top,
+	   int single)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	if (size + 1 > w->cap) {
+		free(w->buf);
+		w->cap = size + 1 > 65536 ? size + 1 : 65536;
+		w->buf = rb_xmalloc(w->cap);
+	}
+	/* The file may shrink or grow meanwhile: read what is there, up to
+	   the size seen. */
+	while (n < size && (r = read(fd, w->buf + n, size - n)) != 0) {
+		if (r < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			close(fd);
+			return unreadable(w, path, top, e);
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	w->buf[n] = '\0';
+	return each_data(w, path, w->buf, n, single);
+}
+
+static int
 each_file(struct walk *w, const char *path, int top, int single)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -165,6 +202,9 @@ each_file(struct walk *w, const char *path, int top, int single)
 		close(fd);
 		return w->fn(w->ctx, path, "", 0);
 	}
+	if ((size_t)st.st_size <= READ_MAX)
+		return read_small(w, path, fd, (size_t)st.st_size, top,
+				  single);
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	rc = map == MAP_FAILED ? errno : 0;
 	close(fd);
@@ -266,12 +306,12 @@ int
 rb_input_each(const char *path, rb_input_fn fn, void *ctx,
 	      size_t *unreadable, struct rb_err *err)
 {
-	struct walk w = {fn, ctx, unreadable, err};
+	struct walk w = {fn, ctx, unreadable, err, NULL, 0};
+	int rc;
 
 	if (strcmp(path, "-") == 0) {
 		char *data;
 		size_t len;
-		int rc;
 
 		if (rb_read_file("-", &data, &len, err) != 0)
 			return -1;
@@ -279,5 +319,7 @@ rb_input_each(const char *path, rb_input_fn fn, void *ctx,
 		free(data);
 		return rc;
 	}
-	return each_path(&w, path, 1, 0);
+	rc = each_path(&w, path, 1, 0);
+	free(w.buf);
+	return rc;
 }
