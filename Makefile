@@ -131,6 +131,19 @@ fuzz:
 			rules || exit 1; \
 	done
 
+# Benchmark (issue 6): parse, Sisimai 4.25, the GMime-only ceiling, ingest
+# and IMAP figures on the Sisimai corpus repeated to 50,000 messages; prints
+# a table and writes bench/results.md (about 3 minutes).  Inputs are made
+# once, outside the build tree (BENCH_DATA).  BENCH_RUNS (3), BENCH_BIG=1
+# (adds 500,000 messages) and the other knobs are described in bench/run.sh.
+bench: $(B)/rebound
+	@mkdir -p $(B)/bench
+	$(Q)$(CC) -O2 -g $(WARN) $(WERROR) $(PKG_CFLAGS) -o $(B)/bench/ceiling \
+		bench/ceiling.c $(PARSER_LIBS)
+	$(Q)$(CC) -O2 -g $(WARN) $(WERROR) -o $(B)/bench/imap-ceiling \
+		bench/imap-ceiling.c $(ETPAN_LIBS)
+	@B=$(B) sh bench/run.sh
+
 deps:
 	@sh tools/deps.sh
 

@@ -117,6 +117,10 @@ rb_apply_hash(const char *data, size_t len, char out[65])
 
 /* Raw bytes */
 
+/* No stored bounce is larger: what ingest and run store is bounded by the
+   input (stdin up to this too). */
+#define RB_MAX_RAW_BYTES ((size_t)1 << 30)
+
 /* zlib's state (about 256 KiB, cleared on every init) is made once per
    rb_apply and reset per message, and the output buffer kept: compress2()
    per message cost more than the rest of storing it. */
@@ -145,9 +149,13 @@ raw_pack(struct rb_apply *a, const char *data, size_t len, size_t *outlen)
 int
 rb_raw_unpack(const void *z, size_t zlen, size_t size, char **out)
 {
-	char *p = rb_xmalloc(size + 1);
+	char *p;
 	uLongf n = size;
 
+	/* The size comes from the database, which may be damaged. */
+	if (size > RB_MAX_RAW_BYTES)
+		return -1;
+	p = rb_xmalloc(size + 1);
 	if (uncompress((Bytef *)p, &n, z, (uLong)zlen) != Z_OK || n != size) {
 		free(p);
 		return -1;

@@ -279,6 +279,14 @@ each_path(struct walk *w, const char *path, int top, int single)
 	if (stat(path, &st) != 0) {
 		return unreadable(w, path, top, errno);
 	}
+	/* A symbolic link to a directory is followed only when named on the
+	   command line: inside a walk it could loop ("x -> ."). */
+	if (S_ISDIR(st.st_mode) && !top && lstat(path, &st) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		rb_log(RB_LOG_WARN, "%s: a link to a directory, not followed",
+		       path);
+		return 0;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		char *cur = rb_xasprintf("%s/cur", path);
 		char *nw = rb_xasprintf("%s/new", path);

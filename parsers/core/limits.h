@@ -19,6 +19,9 @@
 /* MIME parts walked per message [41].  Each part costs a node; a message of
    ten thousand empty parts must not cost ten thousand decodes. */
 #define RB_MAX_MIME_PARTS 512
+/* Lines starting with "--" (boundaries) read into the MIME parser; the
+   message is cut before the next one (GMime would build each part). */
+#define RB_MAX_BOUNDARY_LINES 4096u
 
 /* Nesting of multiparts and attached messages [6].  Dovecot allows 100;
    a bounce forwarded inside a forward inside a digest is about 8 deep. */

@@ -104,3 +104,14 @@ import json, sys
 ok "a report without boundaries is still read" \
 	grep -q '"source":"[^"]*noboundary.eml","message_id":"","recipient":"a@example.org"' "$TMP/bad.jsonl"
 ok "too many parts is a warning" grep -q 'manyparts.*warnings":\[".*part' "$TMP/bad.jsonl"
+ok "and the message is cut before GMime builds them all" \
+	grep -q 'manyparts.*more than 4096 lines start with' "$TMP/bad.jsonl"
+
+# A link to a directory inside a walk is not followed (it could loop).
+mkdir "$TMP/loopdir"
+cp fixtures/dsn/$(ls fixtures/dsn | grep '\.eml$' | head -1) "$TMP/loopdir/"
+ln -s . "$TMP/loopdir/loop"
+recs=$("$REBOUND" parse --jsonl "$TMP/loopdir" 2>"$TMP/err" | wc -l)
+ok "a link to a directory in a walk is skipped, with a warning" \
+	sh -c "test $recs -ge 1 && test $recs -le 3 &&
+		grep -q 'not followed' '$TMP/err'"
