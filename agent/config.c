@@ -461,15 +461,14 @@ top(struct ctx *x, const struct rb_ynode *root)
 }
 
 struct rb_config *
-rb_config_load(const char *file, size_t *nerr)
+rb_config_parse(const char *file, const char *data, size_t len, int quiet,
+		size_t *nerr)
 {
 	struct rb_config *c = rb_xcalloc(1, sizeof(*c));
 	struct rb_ynode *root;
-	struct rb_err err;
 	struct ctx x;
 	const char *slash;
-	char *data;
-	size_t len, i;
+	size_t i;
 
 	c->a = rb_arena_new();
 	c->path = rb_arena_strdup(c->a, file);
@@ -480,26 +479,35 @@ rb_config_load(const char *file, size_t *nerr)
 	x.dir = slash ? rb_arena_strndup(c->a, file, (size_t)(slash - file) +
 					 1) : "";
 	rb_diag_init(&x.errs, c->a, 100);
-	if (rb_read_file(file, &data, &len, &err) != 0) {
-		rb_log(RB_LOG_ERROR, "%s: %s", file, err.msg);
-		*nerr = 1;
-		rb_config_free(&c);
-		return NULL;
-	}
 	root = rb_yaml_parse(c->a, data, len, file, &x.errs);
-	free(data);
 	if (root != NULL)
 		top(&x, root);
 	*nerr = x.errs.n + x.errs.dropped;
-	for (i = 0; i < x.errs.n; i++)
+	for (i = 0; i < x.errs.n && !quiet; i++)
 		rb_log(RB_LOG_ERROR, "%s", x.errs.line[i]);
-	if (x.errs.dropped)
+	if (x.errs.dropped && !quiet)
 		rb_log(RB_LOG_ERROR, "%s: %zu more errors", file,
 		       x.errs.dropped);
-	if (*nerr) {
+	if (*nerr)
 		rb_config_free(&c);
+	return c;
+}
+
+struct rb_config *
+rb_config_load(const char *file, size_t *nerr)
+{
+	struct rb_config *c;
+	struct rb_err err;
+	char *data;
+	size_t len;
+
+	if (rb_read_file(file, &data, &len, &err) != 0) {
+		rb_log(RB_LOG_ERROR, "%s: %s", file, err.msg);
+		*nerr = 1;
 		return NULL;
 	}
+	c = rb_config_parse(file, data, len, 0, nerr);
+	free(data);
 	return c;
 }
 

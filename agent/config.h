@@ -96,6 +96,10 @@ struct rb_config {
 /* Reads and checks path.  NULL after logging every error (*nerr of
    them) as "FILE:LINE: what"; an unreadable file is one error. */
 struct rb_config *rb_config_load(const char *path, size_t *nerr);
+/* The same on data already read (named file in messages); quiet: errors
+   are only counted. */
+struct rb_config *rb_config_parse(const char *file, const char *data,
+				  size_t len, int quiet, size_t *nerr);
 void rb_config_free(struct rb_config **c);
 
 /* The account's password (or XOAUTH2 token) into a malloc'd string the
