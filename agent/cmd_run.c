@@ -69,6 +69,21 @@ static const char config_usage[] =
 "Exit status: 0 valid; 78 errors; 64 usage.\n";
 
 static volatile sig_atomic_t got_stop, got_reload, got_signal;
+/* The signals are blocked while rebound talks to the server or the
+   database (an interrupted read would drop the connection mid-batch);
+   they come in between batches and while waiting, with this mask. */
+static sigset_t open_mask;
+
+/* Lets pending signals in (their handlers set the flags), then blocks
+   them again. */
+static void
+take_signals(void)
+{
+	sigset_t blocked;
+
+	sigprocmask(SIG_SETMASK, &open_mask, &blocked);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+}
 
 static void
 on_signal(int sig)
@@ -606,7 +621,8 @@ pass(struct runner *r, struct acct *a, int loud)
 		ps.bar.total = n;
 	ps.bar.shown = -1;
 	ps.bar.prefix = ac->name;
-	for (i = 0; rc == RB_EX_OK && i < n && !got_stop; i += k) {
+	for (i = 0; rc == RB_EX_OK && i < n && (take_signals(), !got_stop);
+	     i += k) {
 		k = n - i < ac->batch_size ? n - i : ac->batch_size;
 		rc = batch(&ps, uids + i, k);
 		if (rc == RB_EX_OK)
@@ -643,7 +659,7 @@ run_once(struct runner *r)
 	size_t i;
 	int rc = RB_EX_OK;
 
-	for (i = 0; i < r->nacct && !got_stop; i++)
+	for (i = 0; i < r->nacct && (take_signals(), !got_stop); i++)
 		rc = worse(rc, pass(r, &r->acct[i], 1));
 	return rc;
 }
@@ -760,16 +776,13 @@ run_daemon(struct runner *r)
 
 			rb_log(RB_LOG_DEBUG, "%s: IDLE", idle->ac->name);
 			if (rb_imap_wait(idle->im, wait, &got_signal,
-					 &err) < 0) {
+					 &open_mask, &err) < 0) {
 				rb_log(RB_LOG_WARN, "%s",
 				       rb_err_str(&err, msg, sizeof(msg)));
 				idle->uidvalidity = 0;
 			}
 		} else {
-			struct timespec ts = {1, 0};
-
-			for (; wait > 0 && !got_signal; wait--)
-				nanosleep(&ts, NULL);
+			rb_wait_signals(wait, &got_signal, &open_mask);
 		}
 	}
 	rb_log(RB_LOG_INFO, "stopped by a signal; everything fetched is "
@@ -866,11 +879,16 @@ rb_cmd_run(int argc, char **argv)
 	if (r.l == NULL)
 		goto done;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: waits wake up */
+	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sa.sa_mask, &open_mask);
 	signal(SIGPIPE, SIG_IGN);
 	rc = r.once ? run_once(&r) : run_daemon(&r);
 done:

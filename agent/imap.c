@@ -1,4 +1,5 @@
 /* imap - one IMAP session over libetpan, with our own certificate check */
+#define _GNU_SOURCE	/* ppoll */
 #include "imap.h"
 
 #include <arpa/inet.h>
@@ -723,26 +724,26 @@ rb_imap_can_idle(const struct rb_imap *im)
 	return im->imap != NULL && mailimap_has_idle(im->imap);
 }
 
-/* Sleeps up to secs in steps of a second, watching *stop. */
-static void
-nap(int64_t secs, volatile sig_atomic_t *stop)
+void
+rb_wait_signals(int64_t secs, volatile sig_atomic_t *stop,
+		const sigset_t *mask)
 {
 	struct timespec ts = {1, 0};
 
 	while (secs-- > 0 && !*stop)
-		nanosleep(&ts, NULL);
+		(void)ppoll(NULL, 0, &ts, mask);
 }
 
 int
 rb_imap_wait(struct rb_imap *im, int64_t secs, volatile sig_atomic_t *stop,
-	     struct rb_err *err)
+	     const sigset_t *mask, struct rb_err *err)
 {
 	struct pollfd pfd;
 	int r, woke = 0;
 	int64_t left;
 
 	if (!rb_imap_can_idle(im)) {
-		nap(secs, stop);
+		rb_wait_signals(secs, stop, mask);
 		if (*stop)
 			return 0;
 		r = mailimap_noop(im->imap);
@@ -756,11 +757,12 @@ rb_imap_wait(struct rb_imap *im, int64_t secs, volatile sig_atomic_t *stop,
 	pfd.fd = mailimap_idle_get_fd(im->imap);
 	pfd.events = POLLIN;
 	left = secs < MAX_IDLE ? secs : MAX_IDLE;
-	/* One second at a time, so that a signal's flag is seen soon even
-	   when the signal arrived just before poll(). */
+	/* One second at a time; signals are let in only inside ppoll(). */
 	while (left-- > 0 && !*stop && !woke) {
+		struct timespec ts = {1, 0};
+
 		pfd.revents = 0;
-		r = poll(&pfd, 1, 1000);
+		r = ppoll(&pfd, 1, &ts, mask);
 		if (r > 0)
 			woke = 1;
 		else if (r < 0 && errno != EINTR)

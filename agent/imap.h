@@ -77,10 +77,17 @@ int rb_imap_act(struct rb_imap *im, const struct rb_action *act,
 /* 1 when the server offers IDLE. */
 int rb_imap_can_idle(const struct rb_imap *im);
 /* Waits up to secs for the mailbox to change: with IDLE when offered,
-   else with a NOOP after the wait.  Returns early when *stop becomes
-   non-zero.  1 when the server announced something, 0 otherwise, -1 on
-   error. */
+   else with a NOOP after the wait.  The caller keeps its signals blocked
+   while talking to the server (an interrupted read would drop the
+   connection); they are let in, with mask, only while waiting.  Returns
+   early when *stop becomes non-zero.  1 when the server announced
+   something, 0 otherwise, -1 on error. */
 int rb_imap_wait(struct rb_imap *im, int64_t secs,
-		 volatile sig_atomic_t *stop, struct rb_err *err);
+		 volatile sig_atomic_t *stop, const sigset_t *mask,
+		 struct rb_err *err);
+/* Sleeps up to secs with mask as the signal mask, one second at a time,
+   until *stop is set. */
+void rb_wait_signals(int64_t secs, volatile sig_atomic_t *stop,
+		     const sigset_t *mask);
 
 #endif
