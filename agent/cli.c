@@ -132,6 +132,16 @@ rb_cli_config(const struct rb_cli_db *o, struct rb_config **cfg)
 	return 0;
 }
 
+void
+rb_cli_db_use_config(struct rb_cli_db *o, const struct rb_config *c)
+{
+	if (o->path_given)
+		return;
+	if (c != NULL && c->database != NULL)
+		o->path = c->database;
+	o->path_given = 1;	/* settled: RB_CLI_DEFAULT_DB otherwise */
+}
+
 struct rb_ledger *
 rb_cli_open(const struct rb_cli_db *o, unsigned flags, int *rc)
 {

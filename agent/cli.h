@@ -69,6 +69,10 @@ int rb_cli_db_opt(struct rb_cli_db *o, int c, const char *arg);
    logged as FILE:LINE). */
 int rb_cli_config(const struct rb_cli_db *o, struct rb_config **cfg);
 
+/* Takes the database from c (when --db did not name one), so that
+   rb_cli_open() need not read the configuration again. */
+void rb_cli_db_use_config(struct rb_cli_db *o, const struct rb_config *c);
+
 /* Opens the ledger (flags as rb_ledger_open): --db, else the
    configuration's database, else ./rebound.db.  On failure logs why and
    returns NULL with *rc set to the exit status. */

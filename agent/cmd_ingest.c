@@ -141,6 +141,7 @@ configure(struct setup *s)
 
 	if (rb_cli_config(&s->db, &s->cfg) != 0)
 		return RB_EX_CONFIG;
+	rb_cli_db_use_config(&s->db, s->cfg);
 	if (s->cfg != NULL) {
 		s->pol = s->cfg->policy;
 		if (s->verp == NULL)
@@ -179,6 +180,25 @@ setup_deinit(struct setup *s)
 	free(s->dirs);
 	free(s->kv);
 	rb_config_free(&s->cfg);
+}
+
+/* What both commands do first: options, then the configuration.  -1 to
+   go on, else the exit status (s is then deinitialised). */
+static int
+setup_begin(struct setup *s, int argc, char **argv, int replay,
+	    const char *usage)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rb_cli_db_init(&s->db);
+	rb_policy_init(&s->pol);
+	if ((rc = options(s, argc, argv, replay, usage)) >= 0 ||
+	    (rc = configure(s)) >= 0) {
+		setup_deinit(s);
+		return rc;
+	}
+	return -1;
 }
 
 struct run {
@@ -292,14 +312,8 @@ rb_cmd_ingest(int argc, char **argv)
 	struct rb_ledger *l;
 	int rc;
 
-	memset(&s, 0, sizeof(s));
-	rb_cli_db_init(&s.db);
-	rb_policy_init(&s.pol);
-	if ((rc = options(&s, argc, argv, 0, ingest_usage)) >= 0 ||
-	    (rc = configure(&s)) >= 0) {
-		setup_deinit(&s);
+	if ((rc = setup_begin(&s, argc, argv, 0, ingest_usage)) >= 0)
 		return rc;
-	}
 	if (optind == argc) {
 		fputs("rebound ingest: no PATH given\n", stderr);
 		fputs(ingest_usage, stderr);
@@ -404,14 +418,8 @@ rb_cmd_replay(int argc, char **argv)
 	struct rb_ledger *l;
 	int rc;
 
-	memset(&s, 0, sizeof(s));
-	rb_cli_db_init(&s.db);
-	rb_policy_init(&s.pol);
-	if ((rc = options(&s, argc, argv, 1, replay_usage)) >= 0 ||
-	    (rc = configure(&s)) >= 0) {
-		setup_deinit(&s);
+	if ((rc = setup_begin(&s, argc, argv, 1, replay_usage)) >= 0)
 		return rc;
-	}
 	if (optind != argc) {
 		fputs(replay_usage, stderr);
 		setup_deinit(&s);

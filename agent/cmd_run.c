@@ -132,14 +132,6 @@ struct pass {
 	struct rb_progress bar;
 };
 
-static const char *
-default_config(void)
-{
-	const char *env = getenv("REBOUND_CONFIG");
-
-	return env && *env ? env : RB_CLI_DEFAULT_CONFIG;
-}
-
 static int
 fault_exit(enum rb_ifault f)
 {
@@ -258,24 +250,6 @@ lock_db(struct runner *r, const char *db)
 
 /* Mailbox actions */
 
-/* "move:F", "seen", "delete" as kept in the pending table. */
-static void
-action_of(const char *text, struct rb_action *act)
-{
-	act->text = text;
-	act->folder = NULL;
-	if (strncmp(text, "move:", 5) == 0) {
-		act->kind = RB_AFTER_MOVE;
-		act->folder = text + 5;
-	} else if (strcmp(text, "seen") == 0) {
-		act->kind = RB_AFTER_SEEN;
-	} else if (strcmp(text, "delete") == 0) {
-		act->kind = RB_AFTER_DELETE;
-	} else {
-		act->kind = RB_AFTER_KEEP;
-	}
-}
-
 /* Does act to uids (ascending), then forgets their pending rows. */
 static int
 act_and_forget(struct pass *ps, const struct rb_action *act,
@@ -325,10 +299,10 @@ pending_flush(struct pending *pd)
 {
 	struct rb_action act;
 
-	if (pd->n > 0 && pd->rc == RB_EX_OK) {
-		action_of(pd->action, &act);
+	/* An action the configuration could not have written is left. */
+	if (pd->n > 0 && pd->rc == RB_EX_OK &&
+	    rb_action_parse(pd->action, &act) == 0)
 		pd->rc = act_and_forget(pd->ps, &act, pd->uid, pd->n);
-	}
 	pd->n = 0;
 	return pd->rc;
 }
@@ -636,9 +610,6 @@ pass(struct runner *r, struct acct *a, int loud)
 		ps.ledger_failed = 1;
 		rc = rb_cli_fail(r->l, &ps.err);
 	}
-	if (rc != RB_EX_OK && !ps.ledger_failed &&
-	    rb_imap_fault(a->im) == RB_IF_NONE)
-		rb_log(RB_LOG_DEBUG, "%s: pass ended with %d", ac->name, rc);
 	if (loud || ps.fetched || ps.errors)
 		summary(&ps, mono() - t0);
 	free(uids);
@@ -871,8 +842,7 @@ rb_cmd_run(int argc, char **argv)
 	r.config_path = r.db.config ? r.db.config : RB_CLI_DEFAULT_CONFIG;
 	if ((rc = load(&r)) >= 0)
 		goto done;
-	if (!r.db.path_given && r.cfg->database)
-		r.db.path = r.cfg->database;
+	rb_cli_db_use_config(&r.db, r.cfg);
 	if ((rc = lock_db(&r, r.db.path)) >= 0)
 		goto done;
 	r.l = rb_cli_open(&r.db, RB_LEDGER_CREATE | RB_LEDGER_WRITE, &rc);
@@ -904,6 +874,7 @@ rb_cmd_config(int argc, char **argv)
 {
 	struct rb_config *c;
 	struct rb_rules *rs;
+	struct rb_cli_db db;
 	const char *path;
 	size_t nerr;
 
@@ -921,7 +892,9 @@ rb_cmd_config(int argc, char **argv)
 		fputs(config_usage, stdout);
 		return RB_EX_OK;
 	}
-	path = argc == 3 ? argv[2] : default_config();
+	rb_cli_db_init(&db);
+	path = argc == 3 ? argv[2] : db.config ? db.config :
+	       RB_CLI_DEFAULT_CONFIG;
 	if ((c = rb_config_load(path, &nerr)) == NULL) {
 		fprintf(stderr, "%s: %zu error(s)\n", path, nerr);
 		return RB_EX_CONFIG;

@@ -127,14 +127,9 @@ choice(struct ctx *x, const struct rb_ynode *n, const char *key,
 	return -1;
 }
 
-static int
-action(struct ctx *x, const struct rb_ynode *n, const char *key,
-       struct rb_action *out)
+int
+rb_action_parse(const char *s, struct rb_action *out)
 {
-	const char *s = scalar(x, n, key);
-
-	if (s == NULL)
-		return -1;
 	out->text = s;
 	out->folder = NULL;
 	if (strncmp(s, "move:", 5) == 0 && s[5] != '\0' &&
@@ -148,6 +143,20 @@ action(struct ctx *x, const struct rb_ynode *n, const char *key,
 	} else if (strcmp(s, "keep") == 0) {
 		out->kind = RB_AFTER_KEEP;
 	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static int
+action(struct ctx *x, const struct rb_ynode *n, const char *key,
+       struct rb_action *out)
+{
+	const char *s = scalar(x, n, key);
+
+	if (s == NULL)
+		return -1;
+	if (rb_action_parse(s, out) != 0) {
 		bad(x, n, "%s: '%s' is not move:FOLDER, seen, delete or keep "
 		    "(a folder name has no \", \\, * or %%)", key, s);
 		return -1;

@@ -109,6 +109,11 @@ int rb_config_secret(const struct rb_account *ac, char **out,
 		     struct rb_err *err);
 void rb_secret_free(char **s);
 
+/* "move:FOLDER", "seen", "delete" or "keep" into *out (which points into
+   s): 0, or -1 for anything else (a folder name may not hold CR, LF, ",
+   \, * or %). */
+int rb_action_parse(const char *s, struct rb_action *out);
+
 /* 1 for localhost, 127.0.0.0/8 and ::1. */
 int rb_host_is_loopback(const char *host);
 

@@ -687,11 +687,6 @@ rb_imap_act(struct rb_imap *im, const struct rb_action *act,
 	switch (act->kind) {
 	case RB_AFTER_MOVE:
 		f = folder(im, act->folder);
-		if (im->imap == NULL) {
-			rc = failed(im, MAILIMAP_ERROR_STREAM, RB_IF_NET,
-				    "CREATE", err);
-			break;
-		}
 		if (mailimap_has_extension(im->imap, "MOVE")) {
 			r = mailimap_uid_move(im->imap, set, f);
 			if (r != MAILIMAP_NO_ERROR)

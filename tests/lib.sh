@@ -14,3 +14,9 @@ ok() {	# ok DESCRIPTION COMMAND...
 }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+ledger_intact() {	# ledger_intact DB: SQLite finds it intact and every
+			# message has all its events (whole messages only)
+	[ "$(sqlite3 "$1" 'PRAGMA integrity_check')" = ok ] &&
+	[ "$(sqlite3 "$1" 'SELECT count(*) FROM messages m WHERE records <>
+		(SELECT count(*) FROM events WHERE message = m.id)')" -eq 0 ]
+}
