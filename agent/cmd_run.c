@@ -20,6 +20,7 @@
 #include "log.h"
 #include "parsers/bounce.h"
 #include "parsers/core/err.h"
+#include "parsers/core/limits.h"
 #include "parsers/rules.h"
 #include "policy.h"
 #include "ruleset.h"
@@ -360,24 +361,50 @@ finish_pending(struct pass *ps)
 
 /* Fetching */
 
+/* A message over RB_MAX_MESSAGE_BYTES: only its head was fetched, and
+   the parser reads a little less (its record says so in its warnings).
+   It is counted, checkpointed and acted on like any other. */
+static void
+say_cut(const struct pass *ps, const struct rb_imap_msg *m)
+{
+	const struct rb_account *ac = ps->a->ac;
+	/* RFC822.SIZE is the server's word; the bytes sent are a floor. */
+	size_t size = m->size > m->len ? m->size : m->len;
+
+	rb_log(RB_LOG_WARN, "%s: %s: UID %u (UIDVALIDITY %u) is %zu bytes, "
+	       "over the %u a message may have: only its first %u are read "
+	       "(the bounce report comes first)", ac->name, ac->mailbox,
+	       m->uid, ps->a->uidvalidity, size, RB_MAX_MESSAGE_BYTES,
+	       RB_MAX_MESSAGE_BYTES);
+}
+
 static int
-on_message(void *ctx, uint32_t uid, const char *data, size_t len)
+on_message(void *ctx, const struct rb_imap_msg *m)
 {
 	struct pass *ps = ctx;
 	const struct rb_account *ac = ps->a->ac;
 	const struct rb_action *dest;
-	char source[600];
+	uint32_t uid = m->uid;
+	char source[640];
+	int k;
 
-	/* RFC 5092's form of an IMAP message URL. */
-	snprintf(source, sizeof(source), "imap://%s/%s;UIDVALIDITY=%u/;UID=%u",
-		 ac->name, ac->mailbox, ps->a->uidvalidity, uid);
+	/* RFC 5092's form of an IMAP message URL; ";PARTIAL=0.N" names the
+	   bytes of a message that was cut (and are kept). */
+	k = snprintf(source, sizeof(source),
+		     "imap://%s/%s;UIDVALIDITY=%u/;UID=%u", ac->name,
+		     ac->mailbox, ps->a->uidvalidity, uid);
+	if (m->cut && k > 0 && (size_t)k < sizeof(source))
+		snprintf(source + k, sizeof(source) - (size_t)k,
+			 "/;PARTIAL=0.%zu", m->len);
 	if (ps->n == ps->a->ac->batch_size) {
 		rb_log(RB_LOG_WARN, "%s: the server sent UID %u, which was not "
 		       "asked for; ignored", ac->name, uid);
 		return 0;
 	}
+	if (m->cut)
+		say_cut(ps, m);
 	ps->fetched++;
-	if (rb_apply_message(ps->ap, source, data, len, &ps->err) != 0) {
+	if (rb_apply_message(ps->ap, source, m->data, m->len, &ps->err) != 0) {
 		ps->ledger_failed = 1;
 		return -1;
 	}

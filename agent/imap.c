@@ -9,6 +9,7 @@
 #include <libetpan/libetpan.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +31,33 @@ struct rb_imap {
 	size_t nmade;
 };
 
+/* The most bytes of one message fetched: one past the parser's limit, so
+   that the parser sees a longer message is longer (and warns, as for a
+   file), holding no more. */
+#define BODY_MAX ((size_t)RB_MAX_MESSAGE_BYTES + 1)
+
+/* A message of the batch as UID FETCH (UID RFC822.SIZE) gave it. */
+struct sized {
+	uint32_t uid;
+	uint32_t size;		/* RFC822.SIZE */
+	int has_size;		/* 0: the server gave none */
+};
+
 struct msg {
 	uint32_t uid;
 	char *data;
 	size_t len;
 };
 
+/* What one FETCH of bodies holds.  Each body comes in pieces through
+   on_body() into body; on_msg() then files it under its UID. */
 struct fetch {
 	struct msg *m;
 	size_t n, cap;
-	size_t bytes;
-	int too_big;
+	char *body;		/* the body being read */
+	size_t len, room;
+	size_t held, max;	/* bytes of bodies held; the most allowed */
+	enum { FITS, OVER_MSG, OVER_ALL } over;	/* sent more than asked */
 };
 
 struct rb_imap *
@@ -52,14 +69,21 @@ rb_imap_new(const struct rb_account *ac)
 	return im;
 }
 
+/* Ends the session: with LOGOUT when the server is in step, else by
+   closing the connection (after a literal cut off, the rest would be read
+   as one response line, however long; mailimap_free() sends LOGOUT). */
 static void
-disconnect(struct rb_imap *im)
+end_session(struct rb_imap *im, int polite)
 {
 	size_t i;
 
 	if (im->imap != NULL) {
-		if (im->imap->imap_stream != NULL)
+		if (im->imap->imap_stream != NULL && polite)
 			(void)mailimap_logout(im->imap);
+		if (im->imap->imap_stream != NULL) {
+			mailstream_close(im->imap->imap_stream);
+			im->imap->imap_stream = NULL;
+		}
 		mailimap_free(im->imap);
 		im->imap = NULL;
 	}
@@ -76,7 +100,7 @@ rb_imap_free(struct rb_imap **imp)
 {
 	if (*imp == NULL)
 		return;
-	disconnect(*imp);
+	end_session(*imp, 1);
 	free(*imp);
 	*imp = NULL;
 }
@@ -124,7 +148,7 @@ failed(struct rb_imap *im, int r, enum rb_ifault kind, const char *what,
 			r == MAILIMAP_ERROR_PARSE ? "the server's answer cannot "
 			"be read; the connection is dropped" :
 			"the connection was lost or timed out");
-		disconnect(im);
+		end_session(im, 0);
 		return -1;
 	}
 	/* [UNAVAILABLE] and [SERVERBUG] (RFC 5530) are worth another try. */
@@ -151,23 +175,28 @@ set_sni(struct mailstream_ssl_context *ctx, void *data)
 		(void)mailstream_ssl_set_server_name(ctx, (char *)host);
 }
 
+/* Ends the session after a failure of kind, *err filled: RB_IF_NET is
+   temporary, and the server out of step (no LOGOUT); the others need a
+   person. */
 static int
-tls_failed(struct rb_imap *im, struct rb_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+give_up(struct rb_imap *im, enum rb_ifault kind, struct rb_err *err,
+	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
-tls_failed(struct rb_imap *im, struct rb_err *err, const char *fmt, ...)
+give_up(struct rb_imap *im, enum rb_ifault kind, struct rb_err *err,
+	const char *fmt, ...)
 {
 	char where[300];
 	va_list ap;
 
 	snprintf(where, sizeof(where), "%s (%s:%u)", im->ac->name,
 		 im->ac->host, im->ac->port);
-	im->fault = RB_IF_TLS;
+	im->fault = kind;
 	va_start(ap, fmt);
-	rb_vfail(err, RB_EFATAL, where, fmt, ap);
+	rb_vfail(err, kind == RB_IF_NET ? RB_ETEMP : RB_EFATAL, where, fmt,
+		 ap);
 	va_end(ap);
-	disconnect(im);
+	end_session(im, kind != RB_IF_NET);
 	return -1;
 }
 
@@ -189,8 +218,8 @@ verify_peer(struct rb_imap *im, struct rb_err *err)
 	if (chain == NULL || carray_count(chain) == 0) {
 		if (chain)
 			carray_free(chain);
-		return tls_failed(im, err, "%s", "the server sent no "
-				  "certificate; nothing was sent to it");
+		return give_up(im, RB_IF_TLS, err, "%s", "the server sent "
+			       "no certificate; nothing was sent to it");
 	}
 	for (i = 0; i < carray_count(chain) && n < MAX_CHAIN; i++) {
 		MMAPString *s = carray_get(chain, i);
@@ -210,8 +239,8 @@ verify_peer(struct rb_imap *im, struct rb_err *err)
 		mmap_string_free(carray_get(chain, i));
 	carray_free(chain);
 	if (n == 0) {
-		tls_failed(im, err, "%s", "the server's certificate cannot "
-			   "be read; nothing was sent to it");
+		give_up(im, RB_IF_TLS, err, "%s", "the server's certificate "
+			"cannot be read; nothing was sent to it");
 		goto done;
 	}
 	if (gnutls_x509_trust_list_init(&tl, 0) < 0)
@@ -224,8 +253,8 @@ verify_peer(struct rb_imap *im, struct rb_err *err)
 	if (r <= 0) {
 		snprintf(msg, sizeof(msg), "%s", im->ac->ca_file ?
 			 im->ac->ca_file : "the system trust store");
-		tls_failed(im, err, "no CA certificate could be read from "
-			   "%s; nothing was sent to the server", msg);
+		give_up(im, RB_IF_TLS, err, "no CA certificate could be read "
+			"from %s; nothing was sent to the server", msg);
 		goto done;
 	}
 	vd.type = GNUTLS_DT_DNS_HOSTNAME;
@@ -247,9 +276,9 @@ verify_peer(struct rb_imap *im, struct rb_err *err)
 		} else {
 			snprintf(msg, sizeof(msg), "status 0x%x", status);
 		}
-		tls_failed(im, err, "the server's certificate is not trusted "
-			   "(%s); nothing was sent to it (set ca_file for a "
-			   "private CA)", msg);
+		give_up(im, RB_IF_TLS, err, "the server's certificate is not "
+			"trusted (%s); nothing was sent to it (set ca_file "
+			"for a private CA)", msg);
 		goto done;
 	}
 	rc = 0;
@@ -280,7 +309,7 @@ rb_imap_connect(struct rb_imap *im, struct rb_err *err)
 	char *host = (char *)ac->host;
 	int r;
 
-	disconnect(im);
+	end_session(im, 1);
 	im->fault = RB_IF_NONE;
 	im->imap = mailimap_new(0, NULL);
 	if (im->imap == NULL)
@@ -296,9 +325,9 @@ rb_imap_connect(struct rb_imap *im, struct rb_err *err)
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
 		if (r == MAILIMAP_ERROR_SSL)
-			return tls_failed(im, err, "%s", "the TLS handshake "
-					  "failed (is this an implicit TLS "
-					  "port?)");
+			return give_up(im, RB_IF_TLS, err, "%s", "the TLS "
+				       "handshake failed (is this an implicit "
+				       "TLS port?)");
 		return failed(im, is_net(r) ? r : MAILIMAP_ERROR_STREAM,
 			      RB_IF_NET, "connect", err);
 	}
@@ -306,15 +335,16 @@ rb_imap_connect(struct rb_imap *im, struct rb_err *err)
 		if (capabilities(im, err) != 0)
 			return -1;
 		if (!mailimap_has_extension(im->imap, "STARTTLS"))
-			return tls_failed(im, err, "%s", "the server does not "
-					  "offer STARTTLS; nothing was sent "
-					  "to it");
+			return give_up(im, RB_IF_TLS, err, "%s", "the server "
+				       "does not offer STARTTLS; nothing was "
+				       "sent to it");
 		r = mailimap_socket_starttls_with_callback(im->imap, set_sni,
 							   host);
 		if (r != MAILIMAP_NO_ERROR)
-			return tls_failed(im, err, "STARTTLS failed (libetpan "
-					  "error %s)", r == MAILIMAP_ERROR_SSL ?
-					  "SSL" : "other");
+			return give_up(im, RB_IF_TLS, err, "STARTTLS failed "
+				       "(libetpan error %s)",
+				       r == MAILIMAP_ERROR_SSL ? "SSL" :
+				       "other");
 	}
 	if (ac->tls != RB_TLS_NONE && verify_peer(im, err) != 0)
 		return -1;
@@ -486,17 +516,55 @@ uid_set(const uint32_t *uids, size_t n)
 	return set;
 }
 
-/* Streaming: libetpan hands over each FETCH response as it is parsed and
-   frees it afterwards (only when a progress callback is set, too). */
-static void
-on_msg(struct mailimap_msg_att *att, void *ctx)
+/* Fetching.  libetpan reads a literal whole, into a buffer of the size
+   the server announces (rounded up to a power of two: {4000000000} is
+   4 GiB).  With a message body handler it hands over the bytes of a body
+   section as they come instead, and a false return ends the command
+   (libetpan 1.9.4, measured: SECURITY.md, finding 3).  So on_body()
+   reads bodies into buffers of at most BODY_MAX, fetch.max in all. */
+
+/* Appends a piece of the body being read; false (which ends the
+   command) when the server sends more than was asked. */
+static bool
+on_body(int type, struct mailimap_msg_att_body_section *sec,
+	const char *bytes, size_t n, void *ctx)
 {
 	struct fetch *f = ctx;
-	uint32_t uid = 0;
-	const char *body = NULL;
-	size_t len = 0;
+	size_t room;
+
+	if (f->over == FITS && n > BODY_MAX - f->len)
+		f->over = OVER_MSG;
+	else if (f->over == FITS && n > f->max - f->held)
+		f->over = OVER_ALL;
+	if (f->over != FITS)
+		return false;
+	if (f->len + n + 1 > f->room) {
+		room = f->room ? f->room : 1 << 16;
+		while (room < f->len + n + 1)
+			room *= 2;
+		/* The last step goes to the most a body may take (a power
+		   of two would stop one byte short of it). */
+		if (room >= RB_MAX_MESSAGE_BYTES)
+			room = BODY_MAX + 1;
+		f->body = rb_xrealloc(f->body, room);
+		f->room = room;
+	}
+	memcpy(f->body + f->len, bytes, n);
+	f->len += n;
+	f->held += n;
+	return true;
+}
+
+/* The UID, RFC822.SIZE and body section of a FETCH response into *z and
+   *sec (0 and NULL for what it does not have). */
+static void
+read_att(const struct mailimap_msg_att *att, struct sized *z,
+	 struct mailimap_msg_att_body_section **sec)
+{
 	clistiter *it;
 
+	memset(z, 0, sizeof(*z));
+	*sec = NULL;
 	for (it = clist_begin(att->att_list); it; it = clist_next(it)) {
 		struct mailimap_msg_att_item *item = clist_content(it);
 		struct mailimap_msg_att_static *st;
@@ -504,26 +572,53 @@ on_msg(struct mailimap_msg_att *att, void *ctx)
 		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
 			continue;
 		st = item->att_data.att_static;
-		if (st->att_type == MAILIMAP_MSG_ATT_UID)
-			uid = st->att_data.att_uid;
-		else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
-			 st->att_data.att_body_section != NULL) {
-			body = st->att_data.att_body_section->sec_body_part;
-			len = st->att_data.att_body_section->sec_length;
+		if (st->att_type == MAILIMAP_MSG_ATT_UID) {
+			z->uid = st->att_data.att_uid;
+		} else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
+			z->size = st->att_data.att_rfc822_size;
+			z->has_size = 1;
+		} else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION) {
+			*sec = st->att_data.att_body_section;
 		}
 	}
-	if (uid == 0 || body == NULL)
-		return;		/* an unsolicited FETCH (flags) */
+}
+
+/* Streaming: libetpan hands over each FETCH response as it is parsed and
+   frees it afterwards (only when a progress callback is set, too).  The
+   body read by on_body() goes to the response's UID. */
+static void
+on_msg(struct mailimap_msg_att *att, void *ctx)
+{
+	struct fetch *f = ctx;
+	struct mailimap_msg_att_body_section *sec;
+	struct sized z;
+
+	read_att(att, &z, &sec);
+	if (z.uid == 0 || sec == NULL || f->over != FITS) {
+		f->held -= f->len;	/* an unsolicited FETCH (flags) */
+		f->len = 0;
+		return;
+	}
+	/* A body sent as a quoted string, not a literal, does not go
+	   through on_body(). */
+	if (f->len == 0 && sec->sec_body_part != NULL &&
+	    sec->sec_length > 0 &&
+	    !on_body(MAILIMAP_MSG_ATT_BODY_SECTION, sec, sec->sec_body_part,
+		     sec->sec_length, f))
+		return;
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 64;
 		f->m = rb_xreallocarray(f->m, f->cap, sizeof(*f->m));
 	}
-	f->m[f->n].uid = uid;
-	f->m[f->n].data = rb_xmalloc(len + 1);
-	memcpy(f->m[f->n].data, body, len);
-	f->m[f->n].data[len] = '\0';
-	f->m[f->n].len = len;
+	if (f->body == NULL)
+		f->body = rb_xmalloc(1);
+	f->body[f->len] = '\0';
+	f->m[f->n].uid = z.uid;
+	f->m[f->n].data = f->body;
+	f->m[f->n].len = f->len;
 	f->n++;
+	f->body = NULL;
+	f->len = f->room = 0;
 }
 
 static void
@@ -538,48 +633,180 @@ cmp_msg(const void *a, const void *b)
 		       &((const struct msg *)b)->uid);
 }
 
+static int
+cmp_sized(const void *a, const void *b)
+{
+	return cmp_uid(&((const struct sized *)a)->uid,
+		       &((const struct sized *)b)->uid);
+}
+
+/* The bytes of s that a body fetch holds. */
+static size_t
+body_bytes(const struct sized *s)
+{
+	return s->has_size && s->size < BODY_MAX ? s->size : BODY_MAX;
+}
+
+/* UID FETCH of uids (ascending) asking for (UID a). */
+static int
+uid_fetch(struct rb_imap *im, const uint32_t *uids, size_t n,
+	  struct mailimap_fetch_att *a, clist **res)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set = uid_set(uids, n);
+	int r;
+
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+		mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, a);
+	r = mailimap_uid_fetch(im->imap, set, ft, res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	return r;
+}
+
+/* UID FETCH (UID RFC822.SIZE) of uids (ascending) into *out, ascending:
+   the messages the server still has, each once (with its size when the
+   server gave one in any of its answers). */
+static int
+sizes(struct rb_imap *im, const uint32_t *uids, size_t n,
+      struct sized **out, size_t *nout, struct rb_err *err)
+{
+	struct mailimap_msg_att_body_section *sec;
+	struct sized *s;
+	clist *res = NULL;
+	clistiter *it;
+	size_t k = 0, i;
+	int r;
+
+	r = uid_fetch(im, uids, n, mailimap_fetch_att_new_rfc822_size(), &res);
+	if (r != MAILIMAP_NO_ERROR)
+		return failed(im, r, RB_IF_SERVER, "UID FETCH (RFC822.SIZE)",
+			      err);
+	s = rb_xreallocarray(NULL, clist_count(res) ? clist_count(res) : 1,
+			     sizeof(*s));
+	for (it = clist_begin(res); it; it = clist_next(it)) {
+		read_att(clist_content(it), &s[k], &sec);
+		if (bsearch(&s[k].uid, uids, n, sizeof(*uids), cmp_uid))
+			k++;
+	}
+	mailimap_fetch_list_free(res);
+	qsort(s, k, sizeof(*s), cmp_sized);
+	/* An unsolicited FETCH (flags) may name a UID, without a size. */
+	for (i = 0, *nout = 0; i < k; i++) {
+		if (*nout == 0 || s[i].uid != s[*nout - 1].uid)
+			s[(*nout)++] = s[i];
+		else if (s[i].has_size)
+			s[*nout - 1] = s[i];
+	}
+	*out = s;
+	return 0;
+}
+
+/* Hands the n messages of f on to fn in UID order: those of s (the
+   n2 asked for), each once.  -1 when fn stops. */
+static int
+hand_on(struct fetch *f, const struct sized *s, size_t n2, rb_imap_msg_fn fn,
+	void *ctx)
+{
+	struct rb_imap_msg m;
+	const struct sized *z;
+	struct sized key = {0, 0, 0};
+	size_t i;
+
+	qsort(f->m, f->n, sizeof(*f->m), cmp_msg);
+	for (i = 0; i < f->n; i++) {
+		key.uid = f->m[i].uid;
+		z = bsearch(&key, s, n2, sizeof(*s), cmp_sized);
+		/* Not asked for, or sent twice: not handed on. */
+		if (z == NULL || (i > 0 && f->m[i].uid == f->m[i - 1].uid))
+			continue;
+		m.uid = f->m[i].uid;
+		m.data = f->m[i].data;
+		m.len = f->m[i].len;
+		m.size = z->size;
+		m.cut = m.len > RB_MAX_MESSAGE_BYTES;
+		if (fn(ctx, &m) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One UID FETCH (UID BODY.PEEK[]<0.BODY_MAX>) of the n messages of s,
+   whose sizes add up to planned bytes; then fn for each. */
+static int
+fetch_bodies(struct rb_imap *im, const struct sized *s, size_t n,
+	     size_t planned, rb_imap_msg_fn fn, void *ctx, struct rb_err *err)
+{
+	struct fetch f;
+	clist *res = NULL;
+	uint32_t *uids = rb_xreallocarray(NULL, n, sizeof(*uids));
+	size_t i;
+	int r, rc = 0;
+
+	for (i = 0; i < n; i++)
+		uids[i] = s[i].uid;
+	memset(&f, 0, sizeof(f));
+	/* Sizes are the server's word (some count line ends otherwise), so
+	   they only plan the commands; what one holds is bounded here. */
+	f.max = RB_MAX_FETCH_BYTES + BODY_MAX;
+	mailimap_set_msg_att_handler(im->imap, on_msg, &f);
+	mailimap_set_msg_body_handler(im->imap, on_body, &f);
+	mailimap_set_progress_callback(im->imap, NULL, no_progress, NULL);
+	r = uid_fetch(im, uids, n,
+		      mailimap_fetch_att_new_body_peek_section_partial(
+			      mailimap_section_new(NULL), 0,
+			      (uint32_t)BODY_MAX), &res);
+	free(uids);
+	if (im->imap != NULL) {
+		mailimap_set_msg_att_handler(im->imap, NULL, NULL);
+		mailimap_set_msg_body_handler(im->imap, NULL, NULL);
+		mailimap_set_progress_callback(im->imap, NULL, NULL, NULL);
+	}
+	free(f.body);
+	if (r == MAILIMAP_NO_ERROR)
+		mailimap_fetch_list_free(res);
+	if (f.over == OVER_MSG)
+		rc = give_up(im, RB_IF_NET, err, "UID FETCH: the server sent "
+			     "more than the %zu bytes asked of a message; the "
+			     "connection is dropped", BODY_MAX);
+	else if (f.over == OVER_ALL)
+		rc = give_up(im, RB_IF_NET, err, "UID FETCH: the server sent "
+			     "more than %zu bytes for %zu messages whose "
+			     "RFC822.SIZE add up to %zu; the connection is "
+			     "dropped", f.max, n, planned);
+	else if (r != MAILIMAP_NO_ERROR)
+		rc = failed(im, r, RB_IF_SERVER, "UID FETCH", err);
+	else
+		rc = hand_on(&f, s, n, fn, ctx);
+	for (i = 0; i < f.n; i++)
+		free(f.m[i].data);
+	free(f.m);
+	return rc;
+}
+
 int
 rb_imap_fetch(struct rb_imap *im, const uint32_t *uids, size_t n,
 	      rb_imap_msg_fn fn, void *ctx, struct rb_err *err)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	struct fetch f;
-	clist *res = NULL;
-	size_t i;
-	int r, rc = 0;
+	struct sized *s = NULL;
+	size_t ns = 0, i, j, sum;
+	int rc = 0;
 
 	if (n == 0)
 		return 0;
-	memset(&f, 0, sizeof(f));
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-		mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-		mailimap_fetch_att_new_body_peek_section(
-			mailimap_section_new(NULL)));
-	set = uid_set(uids, n);
-	mailimap_set_msg_att_handler(im->imap, on_msg, &f);
-	mailimap_set_progress_callback(im->imap, NULL, no_progress, NULL);
-	r = mailimap_uid_fetch(im->imap, set, ft, &res);
-	if (im->imap != NULL) {
-		mailimap_set_msg_att_handler(im->imap, NULL, NULL);
-		mailimap_set_progress_callback(im->imap, NULL, NULL, NULL);
+	if (sizes(im, uids, n, &s, &ns, err) != 0)
+		return -1;
+	/* As many messages a command as fit in RB_MAX_FETCH_BYTES (>= 1). */
+	for (i = 0; i < ns && rc == 0; i = j) {
+		sum = body_bytes(&s[i]);
+		for (j = i + 1; j < ns && sum < RB_MAX_FETCH_BYTES &&
+		     body_bytes(&s[j]) <= RB_MAX_FETCH_BYTES - sum; j++)
+			sum += body_bytes(&s[j]);
+		rc = fetch_bodies(im, s + i, j - i, sum, fn, ctx, err);
 	}
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r == MAILIMAP_NO_ERROR) {
-		mailimap_fetch_list_free(res);
-		qsort(f.m, f.n, sizeof(*f.m), cmp_msg);
-		for (i = 0; i < f.n && rc == 0; i++)
-			if (fn(ctx, f.m[i].uid, f.m[i].data, f.m[i].len) != 0)
-				rc = -1;
-	} else {
-		rc = failed(im, r, RB_IF_SERVER, "UID FETCH", err);
-	}
-	for (i = 0; i < f.n; i++)
-		free(f.m[i].data);
-	free(f.m);
+	free(s);
 	return rc;
 }
 

@@ -4,8 +4,15 @@
  * Connects (implicit TLS, STARTTLS or plain), verifies the server's
  * certificate itself before any credential is sent, logs in, selects a
  * mailbox, finds the UIDs above a checkpoint, fetches messages with
- * BODY.PEEK[] in UID order, applies an `after` action (MOVE, or COPY +
- * \Deleted + UID EXPUNGE; \Seen; delete) and waits for new mail with IDLE.
+ * BODY.PEEK[]<0.N> in UID order (N = RB_MAX_MESSAGE_BYTES + 1), applies
+ * an `after` action (MOVE, or COPY + \Deleted + UID EXPUNGE; \Seen;
+ * delete) and waits for new mail with IDLE.
+ *
+ * Sizes: a fetch holds no more than N bytes of a message, and no more
+ * than RB_MAX_FETCH_BYTES + N of message bodies at once, whatever the
+ * server announces or sends; libetpan is not left to buffer a body
+ * literal itself.  A server that sends more than was asked is cut off:
+ * an RB_IF_NET error (RB_ETEMP), the session dropped.
  *
  * Certificates: Debian's libetpan (GnuTLS) never verifies the peer and its
  * CA-file setter is not implemented.  So after the handshake the peer's
@@ -60,12 +67,27 @@ int rb_imap_select(struct rb_imap *im, uint32_t *uidvalidity,
 int rb_imap_search(struct rb_imap *im, uint32_t last, uint32_t **uids,
 		   size_t *n, struct rb_err *err);
 
-/* Called for each fetched message in UID order; data is valid during the
-   call.  Returning -1 stops the fetch (the session stays usable). */
-typedef int (*rb_imap_msg_fn)(void *ctx, uint32_t uid, const char *data,
-			      size_t len);
-/* Fetches uids (ascending) with BODY.PEEK[].  A UID the server no longer
-   has is skipped.  -1 when fn stopped it (err untouched) or on error. */
+/* One fetched message, valid during the call it is passed to. */
+struct rb_imap_msg {
+	uint32_t uid;
+	const char *data;	/* its first len bytes, NUL-terminated */
+	size_t len;		/* at most RB_MAX_MESSAGE_BYTES + 1 */
+	uint32_t size;		/* its RFC822.SIZE as the server says; 0
+				   when it gave none */
+	int cut;		/* 1 when it is longer than
+				   RB_MAX_MESSAGE_BYTES: data is its head */
+};
+
+/* Called for each fetched message in UID order.  Returning -1 stops the
+   fetch (the session stays usable). */
+typedef int (*rb_imap_msg_fn)(void *ctx, const struct rb_imap_msg *m);
+/* Fetches uids (ascending): their sizes (UID FETCH (UID RFC822.SIZE)),
+   then their first RB_MAX_MESSAGE_BYTES + 1 bytes (BODY.PEEK[]<0.N>) in
+   as many commands as keep each within RB_MAX_FETCH_BYTES (a bigger
+   message alone).  A UID the
+   server no longer has is skipped.  -1 when fn stopped it (err
+   untouched) or on error; a server that sends more than was asked is an
+   RB_IF_NET error (RB_ETEMP) and the session is dropped. */
 int rb_imap_fetch(struct rb_imap *im, const uint32_t *uids, size_t n,
 		  rb_imap_msg_fn fn, void *ctx, struct rb_err *err);
 

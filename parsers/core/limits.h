@@ -13,8 +13,15 @@
 
 /* Bytes of one message read and parsed [largest corpus bounce: 76 KiB].
    Bounces that return a whole attachment are rarely over a few MiB; bytes
-   past this limit are not parsed (the report part comes first). */
+   past this limit are not parsed (the report part comes first).  Over
+   IMAP, no more than this and one byte is fetched of a message. */
 #define RB_MAX_MESSAGE_BYTES (32u << 20)
+
+/* Bytes of message bodies `rebound run` asks for in one FETCH command,
+   by the sizes the server gives: a batch over it is fetched in several
+   commands, and a message over it alone.  What a batch holds in memory
+   is bounded by this, not by batch_size times the message limit. */
+#define RB_MAX_FETCH_BYTES (32u << 20)
 
 /* MIME parts walked per message [41].  Each part costs a node; a message of
    ten thousand empty parts must not cost ten thousand decodes. */
