@@ -28,7 +28,8 @@ static const char usage[] =
 "against their thresholds, the top providers, domains and reasons, the\n"
 "newest suppressions and the undecoded messages waiting for a rule.  The\n"
 "window is the last 30 days unless --since says otherwise.  FILE is\n"
-"written atomically; '-' is standard output.\n"
+"written atomically, readable by its owner only (it lists addresses);\n"
+"'-' is standard output.\n"
 "\n"
 "  --html FILE     where to write the page\n"
 RB_HCTX_USAGE
@@ -653,7 +654,7 @@ rb_cmd_report(int argc, char **argv)
 	else if (b.err)
 		rc = RB_EX_SOFTWARE;
 	else
-		rc = rb_write_atomic(html, b.p, b.len, 0644) == 0 ? RB_EX_OK :
+		rc = rb_write_atomic(html, b.p, b.len, 0600) == 0 ? RB_EX_OK :
 		     strcmp(html, "-") == 0 ? RB_EX_IOERR : RB_EX_CANTCREAT;
 	rb_buf_deinit(&b);
 done:

@@ -110,3 +110,5 @@ EOF
 ok "text from bounces is escaped in the page" \
 	sh -c "! grep -Eqi '<script|<img' '$TMP/evil.html' &&
 	       grep -q '&lt;img src=x' '$TMP/evil.html'"
+ok "the report is readable by its owner only (it lists addresses)" \
+	test "$(stat -c %a "$TMP/spike.html")" = 600
