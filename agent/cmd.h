@@ -37,6 +37,11 @@ int rb_cmd_undecoded(int argc, char **argv);
 int rb_cmd_stats(int argc, char **argv);
 int rb_cmd_run(int argc, char **argv);
 int rb_cmd_config(int argc, char **argv);
+int rb_cmd_sent(int argc, char **argv);
+int rb_cmd_health(int argc, char **argv);
+int rb_cmd_alerts(int argc, char **argv);
+int rb_cmd_metrics(int argc, char **argv);
+int rb_cmd_report(int argc, char **argv);
 
 /* Adds a --rules argument to a growing list. */
 void rb_cmd_add_dir(const char ***dirs, size_t *n, const char *dir);

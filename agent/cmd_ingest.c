@@ -168,6 +168,10 @@ load_rules(struct setup *s)
 		rb_log(RB_LOG_ERROR, "%zu error(s) in the rules", nerr);
 		return RB_EX_CONFIG;
 	}
+	if (s->cfg != NULL && s->cfg->campaign_header != NULL) {
+		po.headers = &s->cfg->campaign_header;
+		po.nheaders = 1;
+	}
 	s->p = rb_parser_new(s->rs, &po);
 	return -1;
 }

@@ -183,6 +183,10 @@ load(struct runner *r)
 		rb_log(RB_LOG_ERROR, "%s: no accounts to poll", r->config_path);
 		return RB_EX_CONFIG;
 	}
+	if (r->cfg != NULL && r->cfg->campaign_header != NULL) {
+		po.headers = &r->cfg->campaign_header;
+		po.nheaders = 1;
+	}
 	r->p = rb_parser_new(r->rs, &po);
 	r->acct = rb_xcalloc(r->cfg->nacct, sizeof(*r->acct));
 	for (i = 0; i < r->cfg->nacct; i++) {

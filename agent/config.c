@@ -431,6 +431,184 @@ rules(struct ctx *x, const struct rb_ynode *n)
 			c->nrules++;
 }
 
+/* A fraction: "2%", "0.5 %" or "0.02"; within [0, 1]. */
+static int
+fraction(struct ctx *x, const struct rb_ynode *n, const char *key,
+	 double *out)
+{
+	const char *s;
+	char *end;
+	double v;
+
+	if (n->type != RB_YSCALAR || (s = n->str) == NULL || *s == '\0')
+		goto fail;
+	v = strtod(s, &end);
+	while (*end == ' ')
+		end++;
+	if (*end == '%') {
+		v /= 100;
+		end++;
+	}
+	if (end == s || *end != '\0' || !(v >= 0 && v <= 1))
+		goto fail;
+	*out = v;
+	return 0;
+fail:
+	bad(x, n, "%s: expected a share such as 2%% or 0.02", key);
+	return -1;
+}
+
+static int
+factor(struct ctx *x, const struct rb_ynode *n, const char *key,
+       double *out)
+{
+	char *end;
+	double v;
+
+	if (n->type != RB_YSCALAR || n->str == NULL ||
+	    (v = strtod(n->str, &end), end == n->str || *end != '\0') ||
+	    !(v >= 1 && v <= 1e6)) {
+		bad(x, n, "%s: expected a number of at least 1", key);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Checks that m is a mapping with only the keys in known (NULL-ended). */
+static int
+keys(struct ctx *x, const struct rb_ynode *m, const char *what,
+     const char *const *known, const char *expected)
+{
+	size_t i, k;
+
+	if (m->type != RB_YMAP) {
+		bad(x, m, "%s: expected a mapping of %s", what, expected);
+		return -1;
+	}
+	for (k = 0; k < rb_ymap_count(m); k++) {
+		const char *key = rb_ymap_key(m, k)->str;
+
+		for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
+			;
+		if (known[i] == NULL)
+			bad(x, rb_ymap_key(m, k), "%s: unknown key '%s' "
+			    "(expected %s)", what, key, expected);
+	}
+	return 0;
+}
+
+static void
+health(struct ctx *x, const struct rb_ynode *m)
+{
+	static const char *const known[] = {
+		"bounce_rate", "soft_rate", "block_rate", "complaint_rate",
+		"min_volume", "window", "spike", "block_min", NULL,
+	};
+	static const char *const lv[] = {"warn", "critical", NULL};
+	static const char *const sk[] = {
+		"factor", "critical", "min_count", "baseline_days", NULL,
+	};
+	struct rb_health_opts *o = &x->c->health;
+	const struct rb_ynode *v, *w;
+	unsigned u;
+	int r;
+
+	if (keys(x, m, "health", known, "bounce_rate, soft_rate, "
+		 "block_rate, complaint_rate, min_volume, window, spike and "
+		 "block_min") != 0)
+		return;
+	for (r = 0; r < RB_NRATE; r++) {
+		char key[40], sub[60];
+
+		snprintf(key, sizeof(key), "%s_rate", rb_rate_name(r));
+		if ((v = rb_ymap_get(m, key)) == NULL ||
+		    keys(x, v, key, lv, "warn and critical") != 0)
+			continue;
+		snprintf(sub, sizeof(sub), "health.%s.warn", key);
+		if ((w = rb_ymap_get(v, "warn")) != NULL)
+			(void)fraction(x, w, sub, &o->warn[r]);
+		snprintf(sub, sizeof(sub), "health.%s.critical", key);
+		if ((w = rb_ymap_get(v, "critical")) != NULL)
+			(void)fraction(x, w, sub, &o->crit[r]);
+		if (o->warn[r] > o->crit[r])
+			bad(x, v, "health.%s: warn is above critical", key);
+	}
+	if ((v = rb_ymap_get(m, "min_volume")) != NULL &&
+	    number(x, v, "health.min_volume", 1, 1000000000, &u) == 0)
+		o->min_volume = u;
+	if ((v = rb_ymap_get(m, "window")) != NULL)
+		(void)duration(x, v, "health.window", 3600, &o->window);
+	if ((v = rb_ymap_get(m, "block_min")) != NULL &&
+	    number(x, v, "health.block_min", 1, 1000000000, &u) == 0)
+		o->block_min = u;
+	if ((v = rb_ymap_get(m, "spike")) != NULL &&
+	    keys(x, v, "health.spike", sk, "factor, critical, min_count "
+		 "and baseline_days") == 0) {
+		if ((w = rb_ymap_get(v, "factor")) != NULL)
+			(void)factor(x, w, "health.spike.factor",
+				     &o->spike_factor);
+		if ((w = rb_ymap_get(v, "critical")) != NULL)
+			(void)factor(x, w, "health.spike.critical",
+				     &o->spike_critical);
+		if (o->spike_factor > o->spike_critical)
+			bad(x, v, "health.spike: factor is above critical");
+		if ((w = rb_ymap_get(v, "min_count")) != NULL &&
+		    number(x, w, "health.spike.min_count", 1, 1000000000,
+			   &u) == 0)
+			o->spike_min = u;
+		if ((w = rb_ymap_get(v, "baseline_days")) != NULL &&
+		    number(x, w, "health.spike.baseline_days", 1, 30,
+			   &u) == 0)
+			o->baseline_days = (int)u;
+	}
+}
+
+/* A header name: printable ASCII without ':', space or quotes. */
+static int
+header_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (s[i] <= ' ' || s[i] >= 127 || s[i] == ':' ||
+		    s[i] == '"' || s[i] == '\\')
+			return 0;
+	return i > 0 && i <= 76;
+}
+
+/* alert_command: a program, or a list of the program and its
+   arguments; never a shell line. */
+static void
+alert_command(struct ctx *x, const struct rb_ynode *n)
+{
+	struct rb_config *c = x->c;
+	size_t i, argc = n->type == RB_YSEQ ? n->n : 1;
+
+	if (n->type == RB_YMAP || argc == 0) {
+		bad(x, n, "alert_command: expected a program or a list of "
+		    "the program and its arguments");
+		return;
+	}
+	c->alert_command = rb_arena_array(c->a, argc + 1,
+					  sizeof(*c->alert_command));
+	for (i = 0; i < argc; i++) {
+		const struct rb_ynode *a = n->type == RB_YSEQ ? n->kid[i] : n;
+		const char *s = scalar(x, a, "alert_command");
+
+		if (s == NULL) {
+			c->alert_command = NULL;
+			return;
+		}
+		c->alert_command[i] = s;
+	}
+	c->alert_command[argc] = NULL;
+	if (n->type == RB_YSCALAR && strchr(c->alert_command[0], ' '))
+		bad(x, n, "alert_command: '%s' is run as one program, "
+		    "without a shell; give a list [program, arg, ...]",
+		    c->alert_command[0]);
+}
+
 static void
 top(struct ctx *x, const struct rb_ynode *root)
 {
@@ -448,10 +626,13 @@ top(struct ctx *x, const struct rb_ynode *root)
 
 		if (strcmp(k, "database") && strcmp(k, "rules") &&
 		    strcmp(k, "verp") && strcmp(k, "policy") &&
-		    strcmp(k, "accounts"))
+		    strcmp(k, "accounts") && strcmp(k, "health") &&
+		    strcmp(k, "campaign_header") &&
+		    strcmp(k, "alert_command"))
 			bad(x, rb_ymap_key(root, i), "unknown key '%s' "
-			    "(expected database, rules, verp, policy or "
-			    "accounts)", k);
+			    "(expected database, rules, verp, policy, "
+			    "accounts, campaign_header, health or "
+			    "alert_command)", k);
 	}
 	if ((v = rb_ymap_get(root, "database")) != NULL)
 		c->database = path(x, v, "database");
@@ -464,6 +645,15 @@ top(struct ctx *x, const struct rb_ynode *root)
 		bad(x, v, "verp: '%s' needs {local} and {domain}", c->verp);
 	if ((v = rb_ymap_get(root, "policy")) != NULL)
 		policy(x, v);
+	if ((v = rb_ymap_get(root, "campaign_header")) != NULL &&
+	    (c->campaign_header = scalar(x, v, "campaign_header")) != NULL &&
+	    !header_name(c->campaign_header))
+		bad(x, v, "campaign_header: '%s' is not a header name",
+		    c->campaign_header);
+	if ((v = rb_ymap_get(root, "health")) != NULL)
+		health(x, v);
+	if ((v = rb_ymap_get(root, "alert_command")) != NULL)
+		alert_command(x, v);
 	/* Commands other than `run` need no account. */
 	if ((v = rb_ymap_get(root, "accounts")) != NULL)
 		accounts(x, v);
@@ -482,6 +672,7 @@ rb_config_parse(const char *file, const char *data, size_t len, int quiet,
 	c->a = rb_arena_new();
 	c->path = rb_arena_strdup(c->a, file);
 	rb_policy_init(&c->policy);
+	rb_health_defaults(&c->health);
 	memset(&x, 0, sizeof(x));
 	x.c = c;
 	slash = strrchr(file, '/');

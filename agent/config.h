@@ -37,6 +37,11 @@
  *       batch_size: 100
  *       poll_interval: 5m            # when the server has no IDLE
  *       timeout: 60s                 # per network operation
+ *   campaign_header: X-Campaign-Id   # kept from returned messages
+ *   health: {bounce_rate: {warn: 2%, critical: 5%}, min_volume: 100,
+ *            window: 7d, spike: {factor: 3, critical: 10, min_count: 20,
+ *            baseline_days: 7}, block_min: 10}
+ *   alert_command: [/usr/local/bin/notify, --to, ops]   # JSON on stdin
  */
 #ifndef REBOUND_AGENT_CONFIG_H
 #define REBOUND_AGENT_CONFIG_H
@@ -44,6 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "health.h"
 #include "policy.h"
 
 struct rb_arena;
@@ -91,6 +97,10 @@ struct rb_config {
 	struct rb_policy policy;
 	struct rb_account *acct;
 	size_t nacct;
+	const char *campaign_header;	/* NULL: none */
+	struct rb_health_opts health;
+	const char **alert_command;	/* argv, NULL-terminated; NULL:
+					   none */
 };
 
 /* Reads and checks path.  NULL after logging every error (*nerr of

@@ -129,11 +129,32 @@ static const char schema_v2[] =
 ") STRICT;\n"
 "PRAGMA user_version = 2;\n";
 
+/*
+ * Version 3: send volumes, the denominators of the health rates.  A row
+ * is a number of messages sent at a time, optionally to one campaign and
+ * one recipient domain.  key makes a row count once however often it is
+ * recorded (an imported file read again); NULL keys never collide.
+ */
+static const char schema_v3[] =
+"CREATE TABLE sends (\n"
+"  id INTEGER PRIMARY KEY,\n"
+"  time INTEGER NOT NULL,         -- when they were sent\n"
+"  count INTEGER NOT NULL CHECK (count >= 0),\n"
+"  campaign TEXT NOT NULL,        -- '' when not given\n"
+"  domain TEXT NOT NULL,          -- recipient domain; '' for all\n"
+"  key TEXT UNIQUE,               -- NULL: always a new row\n"
+"  origin TEXT NOT NULL,          -- 'record' or 'import FILE:LINE'\n"
+"  added INTEGER NOT NULL\n"
+") STRICT;\n"
+"CREATE INDEX sends_time ON sends(time);\n"
+"PRAGMA user_version = 3;\n";
+
 /* migrations[v] takes a database from version v to v + 1; it ends by
    setting user_version.  Version 0 is an empty file. */
 static const char *const migrations[RB_LEDGER_VERSION] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 #define EVENT_COLS \
@@ -281,6 +302,39 @@ static const char *const sql[RB_Q_COUNT] = {
 	[RB_Q_PEND_STALE] =
 	"DELETE FROM pending WHERE account = ?1 AND mailbox = ?2 "
 	"AND uidvalidity <> ?3",
+	[RB_Q_SENT_ADD] =
+	"INSERT OR IGNORE INTO sends (time, count, campaign, domain, key, "
+	"origin, added) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[RB_Q_SENT_TOTAL] =
+	"SELECT ifnull(sum(count), 0), count(*), ifnull(min(time), -1), "
+	"ifnull(max(time), -1) FROM sends",
+	[RB_Q_HEALTH_EVENTS] =
+	"SELECT (?2 - 1 - time) / 86400, "
+	"strftime('%Y-%m-%d', time, 'unixepoch'), time >= ?4, domain, "
+	"coalesce(nullif(CASE WHEN ?3 <> '' THEN json_extract("
+	"original_headers, '$.\"' || ?3 || '\"') END, ''), envelope_id), "
+	"class, class = 'soft' AND effect IN ('suppressed', 'seen', 'expired'), "
+	"reason, count(*) FROM events "
+	"WHERE time >= ?1 AND time < ?2 "
+	"AND class IN ('hard', 'soft', 'block', 'complaint') "
+	"GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+	[RB_Q_HEALTH_SENT] =
+	"SELECT (?2 - 1 - time) / 86400, "
+	"strftime('%Y-%m-%d', time, 'unixepoch'), time >= ?3, domain, "
+	"campaign, sum(count) FROM sends WHERE time >= ?1 AND time < ?2 "
+	"GROUP BY 1, 2, 3, 4, 5",
+	[RB_Q_SUPP_NEWEST] =
+	"SELECT address, class, reason, first_seen, origin FROM suppressions "
+	"ORDER BY first_seen DESC, address LIMIT ?1",
+	[RB_Q_MET_EVENTS] =
+	"SELECT class, reason, domain, count(*) FROM events GROUP BY 1, 2, 3",
+	[RB_Q_MET_SUPP] =
+	"SELECT class, origin, count(*) FROM suppressions GROUP BY 1, 2",
+	[RB_Q_MET_RETRY] =
+	"SELECT state, count(*) FROM retry GROUP BY 1",
+	[RB_Q_MET_MESSAGES] =
+	"SELECT count(*), ifnull(max(ingested), -1), "
+	"(SELECT count(DISTINCT message) FROM undecoded) FROM messages",
 	[RB_Q_DIFF_RETRY] =
 	"SELECT coalesce(b.address, a.address), b.state, b.soft_count, "
 	"b.next_retry, a.state, a.soft_count, a.next_retry "

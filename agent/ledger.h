@@ -49,7 +49,7 @@ enum rb_lfault {
 #define RB_LEDGER_RELAXED 4u
 
 /* The schema version this build reads and writes. */
-#define RB_LEDGER_VERSION 2
+#define RB_LEDGER_VERSION 3
 
 /* Opens (and creates, migrates, switches to WAL) path.  wait_ms is how
    long to wait for another process's lock.  NULL with *fault and *err
@@ -144,6 +144,22 @@ enum rb_lq {
 				   first_uid last_uid */
 	RB_Q_PEND_STALE,	/* account mailbox uidvalidity: drops the rows
 				   of other UIDVALIDITYs */
+	RB_Q_SENT_ADD,		/* time count campaign domain key origin
+				   added; 0 changes when key is known */
+	RB_Q_SENT_TOTAL,	/* → count rows first_time last_time */
+	RB_Q_HEALTH_EVENTS,	/* from now campaign_header since →
+				   days_ago day in_window(time >= since)
+				   domain campaign class chronic reason
+				   count: hard, soft, block and complaint
+				   events in [from, now) */
+	RB_Q_HEALTH_SENT,	/* from now since → days_ago day in_window
+				   domain campaign count */
+	RB_Q_SUPP_NEWEST,	/* limit → address class reason first_seen
+				   origin */
+	RB_Q_MET_EVENTS,	/* → class reason domain count */
+	RB_Q_MET_SUPP,		/* → class origin count */
+	RB_Q_MET_RETRY,		/* → state count */
+	RB_Q_MET_MESSAGES,	/* → messages last_ingested undecoded */
 	RB_Q_COUNT
 };
 

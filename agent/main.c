@@ -23,6 +23,11 @@ static const char usage[] =
 "  replay       re-read kept bounces with the current rules; show changes\n"
 "  run          poll the bounce mailboxes over IMAP (once, or as a daemon)\n"
 "  config       check a configuration file\n"
+"  sent         record or import send volumes (the rates' denominators)\n"
+"  health       bounce, soft, block and complaint rates against limits\n"
+"  alerts       what is wrong now: rates, spikes, sender-side blocks\n"
+"  report       one self-contained HTML report with charts\n"
+"  metrics      Prometheus text for node_exporter's textfile collector\n"
 "  version      print the version\n"
 "\n"
 "`rebound COMMAND --help` describes each command.  See rebound(1).\n";
@@ -42,6 +47,11 @@ static const struct {
 	{"replay", rb_cmd_replay},
 	{"run", rb_cmd_run},
 	{"config", rb_cmd_config},
+	{"sent", rb_cmd_sent},
+	{"health", rb_cmd_health},
+	{"alerts", rb_cmd_alerts},
+	{"report", rb_cmd_report},
+	{"metrics", rb_cmd_metrics},
 };
 
 int

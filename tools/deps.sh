@@ -5,10 +5,13 @@
 # with no standard input.
 set -eu
 
+# chromium renders the HTML report in the tests; prometheus brings promtool,
+# which checks the metrics text.
 PKGS="make gcc pkg-config libc6-dev
 libgmime-3.0-dev libglib2.0-dev libpcre2-dev libyaml-dev
 libsqlite3-dev sqlite3 libetpan-dev libgnutls28-dev zlib1g-dev
-dovecot-imapd openssl python3"
+dovecot-imapd openssl python3
+chromium prometheus"
 
 missing=""
 for p in $PKGS; do

@@ -51,23 +51,25 @@ EOF
 # the schedule (15 min, 1 h, 4 h, then 8 h capped at 6 h), the fifth
 # suppresses.
 ing "$IN/s1"
-ok "a new database is made, in WAL mode, schema version 2" \
+ok "a new database is made, in WAL mode, schema version 3" \
 	test "$(q 'PRAGMA journal_mode; PRAGMA user_version')" = "wal
-2"
+3"
 ok "the new database can be read by its owner only (0600)" \
 	test "$(stat -c %a "$DB")" = 600
 # A version 1 database (this one, taken back) is migrated forward on
 # open, keeping what it holds.
 cp "$DB" "$TMP/v1.db"
 sqlite3 "$TMP/v1.db" 'DROP TABLE mailboxes; DROP TABLE pending;
-	PRAGMA user_version = 1'
+	DROP TABLE sends; PRAGMA user_version = 1'
 before=$(sqlite3 "$TMP/v1.db" 'SELECT count(*) FROM events')
 "$REBOUND" check --db "$TMP/v1.db" nobody@example.net >/dev/null
-ok "a version 1 database is migrated to version 2, events kept" \
+ok "a version 1 database is migrated to version 3, events kept" \
 	test "$(sqlite3 "$TMP/v1.db" 'PRAGMA user_version;
-		SELECT count(*) FROM events; SELECT count(*) FROM mailboxes')" \
-	= "2
+		SELECT count(*) FROM events; SELECT count(*) FROM mailboxes;
+		SELECT count(*) FROM sends')" \
+	= "3
 $before
+0
 0"
 chk 2026-03-02T00:05:00Z soft@example.com
 ok "soft 1: check exits 2 (deferred)" test "$rc" -eq 2
