@@ -177,7 +177,8 @@ set_sni(struct mailstream_ssl_context *ctx, void *data)
 
 /* Ends the session after a failure of kind, *err filled: RB_IF_NET is
    temporary, and the server out of step (no LOGOUT); the others need a
-   person. */
+   person.  After a TLS failure nothing at all is sent to the server (it
+   is not trusted): no LOGOUT either. */
 static int
 give_up(struct rb_imap *im, enum rb_ifault kind, struct rb_err *err,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -196,7 +197,7 @@ give_up(struct rb_imap *im, enum rb_ifault kind, struct rb_err *err,
 	rb_vfail(err, kind == RB_IF_NET ? RB_ETEMP : RB_EFATAL, where, fmt,
 		 ap);
 	va_end(ap);
-	end_session(im, kind != RB_IF_NET);
+	end_session(im, kind != RB_IF_NET && kind != RB_IF_TLS);
 	return -1;
 }
 
