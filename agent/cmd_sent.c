@@ -243,6 +243,29 @@ csv_fields(const char *line, size_t len, char *out, char **f, int maxf)
 	}
 }
 
+/* Four hex digits into *out; -1 when they are not. */
+static int
+hex4(const char *s, unsigned *out)
+{
+	int i;
+
+	*out = 0;
+	for (i = 0; i < 4; i++) {
+		int c = (unsigned char)s[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return -1;
+		*out = *out << 4 | (unsigned)v;
+	}
+	return 0;
+}
+
 /* JSON: one flat object of string and number values.  Keys and values go
    into out; returns the number of pairs, or -1 with *why. */
 static int
@@ -299,8 +322,7 @@ json_pairs(const char *s, size_t len, char *out, char **k, char **v,
 					case 'f': *o++ = '\f'; break;
 					case 'u':
 						if (i + 4 >= len ||
-						    sscanf(s + i + 1, "%4x",
-							   &cp) != 1) {
+						    hex4(s + i + 1, &cp) != 0) {
 							*why = "a bad \\u escape";
 							return -1;
 						}

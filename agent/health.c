@@ -934,14 +934,9 @@ rb_health_days(struct rb_hdata *d, size_t *n)
 		if (!x->inwin || strlen(x->day) != 10)
 			continue;
 		/* Cells carry the date as text; find its index. */
-		{
-			int y, m, dd;
-
-			if (sscanf(x->day, "%4d-%2d-%2d", &y, &m, &dd) != 3)
-				continue;
-			day = rb_days_from_civil(y, (unsigned)m,
-						 (unsigned)dd) - first;
-		}
+		if (rb_parse_iso8601(x->day, &day) != 0)
+			continue;
+		day = day / DAY - first;
 		if (day < 0 || day >= (int64_t)nd)
 			continue;
 		if (x->cls < 0)
