@@ -27,6 +27,7 @@ struct rb_parser {
 
 struct rb_pctx {
 	struct rb_rscratch *s;
+	struct rb_mime_ctx *mime;
 };
 
 struct rb_parser *
@@ -68,6 +69,7 @@ rb_pctx_new(const struct rb_parser *p)
 	struct rb_pctx *c = rb_xcalloc(1, sizeof(*c));
 
 	c->s = rb_rscratch_new(p->rules);
+	c->mime = rb_mime_ctx_new();
 	return c;
 }
 
@@ -77,6 +79,7 @@ rb_pctx_free(struct rb_pctx **cp)
 	if (*cp == NULL)
 		return;
 	rb_rscratch_free(&(*cp)->s);
+	rb_mime_ctx_free(&(*cp)->mime);
 	free(*cp);
 	*cp = NULL;
 }
@@ -95,6 +98,8 @@ struct job {
 	size_t len;
 	const char *text;		/* own_text(), once gathered */
 	size_t textlen;
+	const char *text_cmd;		/* the command it names, once
+					   looked for */
 	struct rb_record *rec;
 	size_t n, cap;
 };
@@ -209,6 +214,17 @@ parse_time(const char *s, int64_t *t)
 	if (rb_mime_parse_date(s, t) == 0)
 		return 0;
 	return rb_parse_iso8601(s, t);
+}
+
+/* The Date of the message top starts (-1 when unreadable; *t is -1
+   before): the bounce's was read already. */
+static void
+top_date(struct job *j, const struct rb_mime_part *top, int64_t *t)
+{
+	if (top == rb_mime_at(j->m, 0))
+		*t = j->out->date;
+	else
+		parse_time(rb_mime_header(top, "Date"), t);
 }
 
 /* failed, delayed, delivered, relayed, expanded, or "" (the prefix of
@@ -362,7 +378,7 @@ read_dsn(struct job *j, const struct rb_mime_part *part, int mislabelled,
 			    "part", rb_mime_type(part));
 	orig = find_original(j->m, top);
 	original_headers(j, orig, &kv, &nkv, &omid);
-	parse_time(rb_mime_header(top, "Date"), &bdate);
+	top_date(j, top, &bdate);
 	for (i = 0; i < d.n; i++) {
 		const struct rb_dsn_rcpt *g = &d.rcpt[i];
 		struct rb_record *r;
@@ -520,7 +536,7 @@ try_arf(struct job *j)
 			na = rb_mime_addresses(orig, "To", &addr);
 		if (parse_time(rb_fgroup_get(g, "Arrival-Date"), &t) != 0 &&
 		    parse_time(rb_fgroup_get(g, "Received-Date"), &t) != 0)
-			parse_time(rb_mime_header(top, "Date"), &t);
+			top_date(j, top, &t);
 		trace(j, "part %zu (feedback-report): %zu recipient(s)", i, na);
 		if (na == 0)
 			rb_diag_add(&j->warn, "feedback report names no "
@@ -724,7 +740,7 @@ try_rules(struct job *j, struct rb_dview *v)
 	if (res.original)
 		v->original = res.original;
 	original_headers(j, v->original, &kv, &nkv, &omid);
-	parse_time(rb_mime_header(v->top, "Date"), &bdate);
+	top_date(j, v->top, &bdate);
 	for (i = 0; i < res.n; i++) {
 		const char *const *s = (const char *const *)res.r[i].v;
 		struct rb_record *r = new_record(j);
@@ -842,8 +858,11 @@ find_command(struct job *j, const struct rb_mime_part *top,
 	r->command = rb_smtp_command_find(r->diagnostic, strlen(r->diagnostic));
 	if (*r->command)
 		return;
-	text = own_text(j, top, &len);
-	r->command = rb_smtp_command_find(text, len);
+	if (j->text_cmd == NULL) {	/* the same for every record */
+		text = own_text(j, top, &len);
+		j->text_cmd = rb_smtp_command_find(text, len);
+	}
+	r->command = j->text_cmd;
 }
 
 static void
@@ -924,7 +943,7 @@ rb_bounce_parse(const struct rb_parser *p, struct rb_pctx *c,
 		len = RB_MAX_MESSAGE_BYTES;
 	}
 	j.len = len;
-	j.m = rb_mime_parse(a, data, len, &j.warn);
+	j.m = rb_mime_parse_with(c->mime, a, data, len, &j.warn);
 	top = rb_mime_at(j.m, 0);
 	out->message_id = msgid(a, rb_mime_header(top, "Message-ID"));
 	out->from = rb_mime_first_address(a, rb_mime_header(top, "From"));

@@ -46,7 +46,8 @@ struct rb_parser *rb_parser_new(const struct rb_rules *rules,
 				const struct rb_parse_opts *opts);
 void rb_parser_free(struct rb_parser **p);
 
-/* Per-thread working memory (regex scratch, automaton hit sets). */
+/* Per-thread working memory (regex scratch, automaton hit sets, GMime's
+   parser); made after rb_mime_init(), freed before rb_mime_shutdown(). */
 struct rb_pctx *rb_pctx_new(const struct rb_parser *p);
 void rb_pctx_free(struct rb_pctx **c);
 

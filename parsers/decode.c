@@ -41,9 +41,9 @@ header_text(struct run *r, const char *name, size_t *len)
 	for (i = 0; i < n; i++) {
 		const char *hn, *hv;
 
-		rb_mime_header_at(r->v->top, i, &hn, &hv);
-		if (!rb_strcaseeq(hn, name))
+		if (!rb_strcaseeq(rb_mime_header_name(r->v->top, i), name))
 			continue;
+		rb_mime_header_at(r->v->top, i, &hn, &hv);
 		if (k++)
 			rb_buf_addc(&b, '\n');
 		rb_buf_adds(&b, hv);

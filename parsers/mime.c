@@ -9,12 +9,17 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/str.h"
+#include "mime_warn.h"
 
 struct rb_mime_part {
 	struct rb_mime *m;
 	GMimeObject *obj;	/* the MIME entity; NULL for headers only */
-	GMimeMessage *msg;	/* set when the part starts a message */
+	int message;		/* the part starts a message */
 	GMimeHeaderList *hl;	/* the headers lookups answer with */
+	int *view;		/* positions in hl of the message's own */
+	size_t nview;
+	GMimeHeader **hdr;	/* the headers lookups answer with, and */
+	const char **hname;	/* their names, once looked at */
 	size_t index;
 	long parent;
 	int depth;
@@ -29,20 +34,38 @@ struct rb_mime_part {
 	int body_trunc;
 };
 
+/* Converters to UTF-8 kept open, by charset name: glibc loads a
+   charset's module (a shared object) at the first iconv_open() of it and
+   unloads it at the last iconv_close(), mapping and unmapping it each
+   time, and GMime opens and closes one for each text and encoded word.
+   One kept open keeps the module loaded for GMime's too. */
+#define CTX_CONVERTERS 8
+
+struct rb_mime_ctx {
+	GMimeParser *parser;
+	GMimeStream *idle;	/* the parser reads it between messages */
+	struct {
+		char *cs;
+		iconv_t cd;	/* (iconv_t)-1: no such charset */
+	} conv[CTX_CONVERTERS];
+	size_t nconv;
+};
+
 struct rb_mime {
 	struct rb_arena *a;
 	struct rb_diag *diag;
-	GMimeParserOptions *opts;
+	struct rb_mime_ctx *ctx;	/* NULL: a parser per parse */
+	GMimeParserOptions *opts;	/* parser_warning's, when needed */
 	GByteArray *bytes;	/* wraps the caller's bytes, not owned */
-	GMimeMessage *root;
-	GPtrArray *extra;	/* headers-only messages we parsed */
+	GMimeObject *root;	/* parse_message()'s for the message */
+	GPtrArray *extra;	/* the same for headers-only messages */
 	struct rb_mime_part **part;
 	size_t n, cap;
 	int capped;		/* a limit warning was given */
 };
 
-static void walk(struct rb_mime *m, GMimeObject *obj, GMimeMessage *msg,
-		 long parent, int depth, int nesting);
+static void walk(struct rb_mime *m, GMimeObject *obj, GMimeObject *hobj,
+		 int message, long parent, int depth, int nesting);
 
 void
 rb_mime_init(void)
@@ -56,37 +79,71 @@ rb_mime_shutdown(void)
 	g_mime_shutdown();
 }
 
+struct rb_mime_ctx *
+rb_mime_ctx_new(void)
+{
+	struct rb_mime_ctx *c = rb_xcalloc(1, sizeof(*c));
+
+	c->idle = g_mime_stream_null_new();
+	c->parser = g_mime_parser_new_with_stream(c->idle);
+	return c;
+}
+
+static void
+close_converter(struct rb_mime_ctx *c, size_t i)
+{
+	if (c->conv[i].cd != (iconv_t)-1)
+		g_mime_iconv_close(c->conv[i].cd);
+	g_free(c->conv[i].cs);
+}
+
+/* A converter from charset cs (len bytes) to UTF-8, in its initial
+   state, or (iconv_t)-1; c's, not to be closed. */
+static iconv_t
+converter(struct rb_mime_ctx *c, const char *cs, size_t len)
+{
+	size_t i, n = c->nconv < CTX_CONVERTERS ? c->nconv : CTX_CONVERTERS;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(c->conv[i].cs, cs, len) == 0 &&
+		    c->conv[i].cs[len] == '\0')
+			break;
+	if (i == n) {
+		i = c->nconv++ % CTX_CONVERTERS;
+		if (c->nconv > CTX_CONVERTERS)
+			close_converter(c, i);
+		c->conv[i].cs = g_strndup(cs, len);
+		c->conv[i].cd = g_mime_iconv_open("UTF-8", c->conv[i].cs);
+	}
+	if (c->conv[i].cd != (iconv_t)-1)
+		iconv(c->conv[i].cd, NULL, NULL, NULL, NULL);
+	return c->conv[i].cd;
+}
+
+void
+rb_mime_ctx_free(struct rb_mime_ctx **cp)
+{
+	size_t i;
+
+	if (cp == NULL || *cp == NULL)
+		return;
+	for (i = 0; i < (*cp)->nconv && i < CTX_CONVERTERS; i++)
+		close_converter(*cp, i);
+	g_object_unref((*cp)->parser);
+	g_object_unref((*cp)->idle);
+	free(*cp);
+	*cp = NULL;
+}
+
 /* GMime's parser reports what it forgave; keep what changes the tree. */
 static void
 parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
 	       gpointer data)
 {
 	struct rb_mime *m = data;
-	const char *what;
+	const char *what = rb_mime_warn_text(code);
 
-	switch (code) {
-	case GMIME_WARN_MALFORMED_MULTIPART:
-		what = "malformed multipart (boundary not closed)";
-		break;
-	case GMIME_WARN_TRUNCATED_MESSAGE:
-		what = "message is truncated";
-		break;
-	case GMIME_WARN_MALFORMED_MESSAGE:
-		what = "malformed message";
-		break;
-	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
-		what = "multipart without a boundary, read as one part";
-		break;
-	case GMIME_CRIT_NESTING_OVERFLOW:
-		what = "MIME nesting too deep, inner parts left unread";
-		break;
-	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
-		what = "MIME part without headers or content";
-		break;
-	default:
-		return;
-	}
-	if (m->diag)
+	if (what != NULL && m->diag)
 		rb_diag_add(m->diag, "mime: %s (byte %lld)", what,
 			    (long long)offset);
 }
@@ -162,6 +219,7 @@ content_type(struct rb_arena *a, GMimeObject *obj)
 {
 	GMimeContentType *ct = obj ? g_mime_object_get_content_type(obj) : NULL;
 	const char *t, *s;
+	size_t tl, sl;
 	char *r;
 
 	if (ct == NULL)
@@ -170,13 +228,47 @@ content_type(struct rb_arena *a, GMimeObject *obj)
 	s = g_mime_content_type_get_media_subtype(ct);
 	if (t == NULL || *t == '\0')
 		return "text/plain";
-	r = rb_arena_printf(a, "%s/%s", t, s ? s : "");
+	if (s == NULL)
+		s = "";
+	tl = strlen(t);
+	sl = strlen(s);
+	r = rb_arena_alloc(a, tl + sl + 2);
+	memcpy(r, t, tl);
+	r[tl] = '/';
+	memcpy(r + tl + 1, s, sl + 1);
 	return rb_lower(r);
 }
 
+/* A message's own headers where GMime parsed its top entity alone (see
+   parse_message()): that entity holds them all, and those named
+   "Content-*" are the entity's, not the message's (GMime splits them
+   so).  Positions of the others in its list; *n of them. */
+static int *
+message_view(struct rb_arena *a, GMimeObject *top, size_t *n)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(top);
+	int i, k = hl ? g_mime_header_list_get_count(hl) : 0;
+	int *v = rb_arena_array(a, k ? (size_t)k : 1, sizeof(*v));
+
+	*n = 0;
+	for (i = 0; i < k; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+
+		if (g_ascii_strncasecmp(g_mime_header_get_name(h), "Content-",
+					8) != 0)
+			v[(*n)++] = i;
+	}
+	return v;
+}
+
+static long header_pos(const struct rb_mime_part *p, const char *name);
+static GMimeHeader *header_at(const struct rb_mime_part *p, size_t i);
+
+/* A part for obj, whose header lookups hobj answers: obj itself, or for
+   a part that starts a message, the GMimeMessage, or obj parsed alone. */
 static struct rb_mime_part *
-add_part(struct rb_mime *m, GMimeObject *obj, GMimeMessage *msg, long parent,
-	 int depth, int nesting)
+add_part(struct rb_mime *m, GMimeObject *obj, GMimeObject *hobj, int message,
+	 long parent, int depth, int nesting)
 {
 	struct rb_mime_part *p;
 
@@ -190,17 +282,20 @@ add_part(struct rb_mime *m, GMimeObject *obj, GMimeMessage *msg, long parent,
 	p = rb_arena_zalloc(m->a, sizeof(*p));
 	p->m = m;
 	p->obj = obj;
-	p->msg = msg;
-	p->hl = g_mime_object_get_header_list(msg ? GMIME_OBJECT(msg) : obj);
+	p->message = message;
+	p->hl = g_mime_object_get_header_list(hobj);
+	if (message && !GMIME_IS_MESSAGE(hobj))
+		p->view = message_view(m->a, hobj, &p->nview);
 	p->index = m->n;
 	p->parent = parent;
 	p->depth = depth;
 	p->nesting = nesting;
 	p->multipart = obj != NULL && GMIME_IS_MULTIPART(obj);
 	p->type = content_type(m->a, obj);
-	if (msg != NULL && obj == NULL) {
-		const char *ct = g_mime_object_get_header(GMIME_OBJECT(msg),
-							  "Content-Type");
+	if (message && obj == NULL) {
+		long i = header_pos(p, "Content-Type");
+		const char *ct = i >= 0 ?
+			g_mime_header_get_value(header_at(p, (size_t)i)) : NULL;
 		GMimeContentType *c = ct ? g_mime_content_type_parse(NULL, ct)
 					 : NULL;
 
@@ -217,27 +312,84 @@ add_part(struct rb_mime *m, GMimeObject *obj, GMimeMessage *msg, long parent,
 	return p;
 }
 
-/* Parses bytes as a message (headers, maybe a body). */
-static GMimeMessage *
-parse_message(struct rb_mime *m, const char *data, size_t len, int copy)
+/* One pass of GMime's parser over the bytes; borrow: they outlive the
+   result (else GMime copies them).  With opts, as a message (a
+   GMimeMessage); without, its top entity alone, with every header. */
+static GMimeObject *
+construct(struct rb_mime *m, const char *data, size_t len, int borrow,
+	  GMimeParserOptions *opts)
 {
 	GMimeStream *s;
 	GMimeParser *parser;
-	GMimeMessage *msg;
+	GMimeObject *r;
 
-	if (copy) {
-		s = g_mime_stream_mem_new_with_buffer(data, len);
-	} else {
-		m->bytes = g_byte_array_new_take((guint8 *)data, len);
+	if (borrow) {
+		if (m->bytes == NULL)
+			m->bytes = g_byte_array_new_take((guint8 *)data, len);
 		s = g_mime_stream_mem_new_with_byte_array(m->bytes);
 		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(s), FALSE);
+	} else {
+		s = g_mime_stream_mem_new_with_buffer(data, len);
 	}
-	parser = g_mime_parser_new_with_stream(s);
+	/* A parser is reset by each init (g_mime_parser_init_with_stream()
+	   closes it first), and making one costs as much as parsing a few
+	   headers. */
+	if (m->ctx) {
+		parser = m->ctx->parser;
+		g_mime_parser_init_with_stream(parser, s);
+	} else {
+		parser = g_mime_parser_new_with_stream(s);
+	}
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	msg = g_mime_parser_construct_message(parser, m->opts);
-	g_object_unref(parser);
+	if (opts)
+		r = GMIME_OBJECT(g_mime_parser_construct_message(parser,
+								 opts));
+	else
+		r = g_mime_parser_construct_part(parser, NULL);
+	if (m->ctx)	/* it lets go of s, which may borrow the bytes */
+		g_mime_parser_init_with_stream(parser, m->ctx->idle);
+	else
+		g_object_unref(parser);
 	g_object_unref(s);
-	return msg;
+	return r;
+}
+
+/* The top entity of what construct() gave. */
+static GMimeObject *
+top_of(GMimeObject *r)
+{
+	return GMIME_IS_MESSAGE(r) ?
+	       g_mime_message_get_mime_part(GMIME_MESSAGE(r)) : r;
+}
+
+/* Parses bytes as a message (headers, maybe a body); borrow: the bytes
+   outlive the result (else GMime copies them).  Returns a GMimeMessage,
+   or the message's top entity parsed alone: GMime's parser builds the same
+   tree below it either way (g_mime_parser_construct_part() and _message()
+   differ in the top header block only, which goes to the entity whole
+   instead of being split with the message, and in a leading "From " line,
+   which makes the former fail), and a GMimeMessage costs a sixth of the
+   parse: address lists, dates and encoded words decoded for nothing. */
+static GMimeObject *
+parse_message(struct rb_mime *m, const char *data, size_t len, int borrow)
+{
+	GMimeObject *r = construct(m, data, len, borrow, NULL);
+	struct rb_mime_warn w;
+	size_t i;
+
+	if (r != NULL && rb_mime_warn_read(r, data, len, &w) == 0) {
+		for (i = 0; i < w.n; i++)
+			parser_warning(w.offset[i], w.code[i], NULL, m);
+		return r;
+	}
+	if (r)
+		g_object_unref(r);
+	if (m->opts == NULL) {
+		m->opts = g_mime_parser_options_new();
+		g_mime_parser_options_set_warning_callback(m->opts,
+							   parser_warning, m);
+	}
+	return construct(m, data, len, borrow, m->opts);
 }
 
 /* A text/rfc822-headers part: its content is the returned message's
@@ -262,9 +414,12 @@ walk_children(struct rb_mime *m, struct rb_mime_part *p, GMimeObject *obj)
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int i, n = g_mime_multipart_get_count(mp);
 
-		for (i = 0; i < n; i++)
-			walk(m, g_mime_multipart_get_part(mp, i), NULL,
-			     (long)p->index, p->depth + 1, p->nesting);
+		for (i = 0; i < n; i++) {
+			GMimeObject *c = g_mime_multipart_get_part(mp, i);
+
+			walk(m, c, c, 0, (long)p->index, p->depth + 1,
+			     p->nesting);
+		}
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *sub =
 			g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
@@ -279,7 +434,7 @@ walk_children(struct rb_mime *m, struct rb_mime_part *p, GMimeObject *obj)
 			m->capped |= 4;
 			return;
 		}
-		walk(m, g_mime_message_get_mime_part(sub), sub,
+		walk(m, g_mime_message_get_mime_part(sub), GMIME_OBJECT(sub), 1,
 		     (long)p->index, p->depth + 1, p->nesting + 1);
 	} else if (strcmp(p->type, "text/rfc822-headers") == 0 ||
 		   strcmp(p->type, "message/global-headers") == 0) {
@@ -288,8 +443,8 @@ walk_children(struct rb_mime *m, struct rb_mime_part *p, GMimeObject *obj)
 }
 
 static void
-walk(struct rb_mime *m, GMimeObject *obj, GMimeMessage *msg, long parent,
-     int depth, int nesting)
+walk(struct rb_mime *m, GMimeObject *obj, GMimeObject *hobj, int message,
+     long parent, int depth, int nesting)
 {
 	struct rb_mime_part *p;
 
@@ -301,9 +456,10 @@ walk(struct rb_mime *m, GMimeObject *obj, GMimeMessage *msg, long parent,
 		m->capped |= 2;
 		return;
 	}
-	if (obj == NULL && msg == NULL)
+	if (obj == NULL && hobj == NULL)
 		return;
-	p = add_part(m, obj, msg, parent, depth, nesting);
+	p = add_part(m, obj, hobj ? hobj : obj, message, parent, depth,
+		     nesting);
 	if (p != NULL && obj != NULL)
 		walk_children(m, p, obj);
 }
@@ -315,13 +471,16 @@ walk(struct rb_mime *m, GMimeObject *obj, GMimeMessage *msg, long parent,
 static size_t
 cap_parts(const char *data, size_t len, struct rb_diag *diag)
 {
-	const char *p = data, *end = data + len, *hit;
+	const char *p = data, *end = data + len, *d, *hit;
 	size_t n = 0;
 
-	while ((hit = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		p = hit + 1;
-		if (end - hit < 3 || hit[1] != '-' || hit[2] != '-')
+	/* At each '-' that starts a line after the first (fewer stops than
+	   at each line). */
+	while ((d = memchr(p, '-', (size_t)(end - p))) != NULL) {
+		p = d + 1;
+		if (d == data || d[-1] != '\n' || end - d < 2 || d[1] != '-')
 			continue;
+		hit = d - 1;	/* the line break before it */
 		if (++n > RB_MAX_BOUNDARY_LINES) {
 			if (diag)
 				rb_diag_add(diag, "mime: more than %u lines "
@@ -338,12 +497,18 @@ struct rb_mime *
 rb_mime_parse(struct rb_arena *a, const char *data, size_t len,
 	      struct rb_diag *diag)
 {
+	return rb_mime_parse_with(NULL, a, data, len, diag);
+}
+
+struct rb_mime *
+rb_mime_parse_with(struct rb_mime_ctx *c, struct rb_arena *a,
+		   const char *data, size_t len, struct rb_diag *diag)
+{
 	struct rb_mime *m = rb_arena_zalloc(a, sizeof(*m));
 
 	m->a = a;
 	m->diag = diag;
-	m->opts = g_mime_parser_options_new();
-	g_mime_parser_options_set_warning_callback(m->opts, parser_warning, m);
+	m->ctx = c;
 	m->extra = g_ptr_array_new_with_free_func(g_object_unref);
 	if (len > RB_MAX_MESSAGE_BYTES) {
 		if (diag)
@@ -355,19 +520,20 @@ rb_mime_parse(struct rb_arena *a, const char *data, size_t len,
 	len = cap_parts(data, len, diag);
 	data = normalise_cr(a, data, len);
 	data = refold_boundary(a, data, &len);
-	m->root = parse_message(m, data, len, 0);
+	m->root = parse_message(m, data, len, 1);
 	if (m->root == NULL) {
 		/* GMime read no message at all: keep the bytes as text. */
 		GMimeTextPart *tp = g_mime_text_part_new_with_subtype("plain");
+		GMimeMessage *msg = g_mime_message_new(FALSE);
 
 		if (diag)
 			rb_diag_add(diag, "mime: not a message, read as text");
 		g_mime_text_part_set_text(tp, rb_arena_strndup(a, data, len));
-		m->root = g_mime_message_new(FALSE);
-		g_mime_message_set_mime_part(m->root, GMIME_OBJECT(tp));
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(tp));
 		g_object_unref(tp);
+		m->root = GMIME_OBJECT(msg);
 	}
-	walk(m, g_mime_message_get_mime_part(m->root), m->root, -1, 0, 0);
+	walk(m, top_of(m->root), m->root, 1, -1, 0, 0);
 	return m;
 }
 
@@ -384,7 +550,8 @@ rb_mime_free(struct rb_mime **mp)
 		g_object_unref(m->root);
 	if (m->bytes)
 		g_byte_array_free(m->bytes, FALSE);
-	g_mime_parser_options_free(m->opts);
+	if (m->opts)
+		g_mime_parser_options_free(m->opts);
 	*mp = NULL;		/* the struct itself is in the arena */
 }
 
@@ -446,7 +613,7 @@ rb_mime_nesting(const struct rb_mime_part *p)
 int
 rb_mime_is_message(const struct rb_mime_part *p)
 {
-	return p->msg != NULL;
+	return p->message;
 }
 
 int
@@ -458,13 +625,46 @@ rb_mime_is_multipart(const struct rb_mime_part *p)
 size_t
 rb_mime_header_count(const struct rb_mime_part *p)
 {
+	if (p->view)
+		return p->nview;
 	return p->hl ? (size_t)g_mime_header_list_get_count(p->hl) : 0;
 }
 
+/* The headers and their names, listed once: lookups by name go through
+   them all. */
+static void
+list_headers(const struct rb_mime_part *cp)
+{
+	struct rb_mime_part *p = (struct rb_mime_part *)cp;
+	size_t i, n = rb_mime_header_count(p);
+
+	p->hdr = rb_arena_array(p->m->a, n ? n : 1, sizeof(*p->hdr));
+	p->hname = rb_arena_array(p->m->a, n ? n : 1, sizeof(*p->hname));
+	for (i = 0; i < n; i++) {
+		p->hdr[i] = g_mime_header_list_get_header_at(p->hl,
+			p->view ? p->view[i] : (int)i);
+		p->hname[i] = g_mime_header_get_name(p->hdr[i]);
+	}
+}
+
+/* The i-th header (i < rb_mime_header_count()). */
+static GMimeHeader *
+header_at(const struct rb_mime_part *p, size_t i)
+{
+	if (p->hdr == NULL)
+		list_headers(p);
+	return p->hdr[i];
+}
+
+static const char *decode_words(struct rb_mime_ctx *c, struct rb_arena *a,
+				const char *s);
+static void pin_charsets(struct rb_mime_ctx *c, const char *s);
+
 /* Unfolds, squeezes and decodes one raw header value into the arena. */
 static const char *
-decode_value(struct rb_arena *a, const char *raw)
+decode_value(struct rb_mime *m, const char *raw)
 {
+	struct rb_arena *a = m->a;
 	size_t n = strlen(raw);
 	char *v;
 
@@ -479,9 +679,9 @@ decode_value(struct rb_arena *a, const char *raw)
 		const char *r = rb_arena_strdup(a, u);
 
 		g_free(u);
-		return rb_mime_decode_words(a, r);
+		return decode_words(m->ctx, a, r);
 	}
-	return rb_mime_decode_words(a, v);
+	return decode_words(m->ctx, a, v);
 }
 
 void
@@ -495,7 +695,7 @@ rb_mime_header_at(const struct rb_mime_part *cp, size_t i, const char **name,
 	*value = "";
 	if (i >= rb_mime_header_count(p))
 		return;
-	h = g_mime_header_list_get_header_at(p->hl, (int)i);
+	h = header_at(p, i);
 	*name = g_mime_header_get_name(h);
 	if (p->hval == NULL) {
 		p->nhval = rb_mime_header_count(p);
@@ -504,9 +704,19 @@ rb_mime_header_at(const struct rb_mime_part *cp, size_t i, const char **name,
 	if (p->hval[i] == NULL) {
 		const char *raw = g_mime_header_get_raw_value(h);
 
-		p->hval[i] = decode_value(p->m->a, raw ? raw : "");
+		p->hval[i] = decode_value(p->m, raw ? raw : "");
 	}
 	*value = p->hval[i];
+}
+
+const char *
+rb_mime_header_name(const struct rb_mime_part *p, size_t i)
+{
+	if (i >= rb_mime_header_count(p))
+		return "";
+	if (p->hdr == NULL)
+		list_headers(p);
+	return p->hname[i];
 }
 
 /* Position of the first header named `name`, or -1. */
@@ -515,12 +725,11 @@ header_pos(const struct rb_mime_part *p, const char *name)
 {
 	size_t i, n = rb_mime_header_count(p);
 
-	for (i = 0; i < n; i++) {
-		GMimeHeader *h = g_mime_header_list_get_header_at(p->hl, (int)i);
-
-		if (rb_strcaseeq(g_mime_header_get_name(h), name))
+	if (n > 0 && p->hdr == NULL)
+		list_headers(p);
+	for (i = 0; i < n; i++)
+		if (rb_strcaseeq(p->hname[i], name))
 			return (long)i;
-	}
 	return -1;
 }
 
@@ -580,8 +789,10 @@ rb_mime_addresses(const struct rb_mime_part *p, const char *name,
 	*out = NULL;
 	if (i < 0)
 		return 0;
-	h = g_mime_header_list_get_header_at(p->hl, (int)i);
+	h = header_at(p, (size_t)i);
 	raw = g_mime_header_get_raw_value(h);
+	if (raw != NULL && p->m->ctx != NULL && strstr(raw, "=?") != NULL)
+		pin_charsets(p->m->ctx, raw);	/* names are decoded */
 	list = internet_address_list_parse(NULL, raw ? raw : "");
 	collect_addresses(p->m->a, list, out, &n, &cap);
 	if (list)
@@ -606,22 +817,22 @@ rb_mime_first_address(struct rb_arena *a, const char *s)
    g_mime_text_part_get_text(): it returns a C string, so a NUL from a
    quoted-printable "=00" cut the text there.  NULs become spaces. */
 static char *
-text_to_utf8(GMimeTextPart *tp, char *text, size_t *n)
+text_to_utf8(struct rb_mime_ctx *c, GMimeTextPart *tp, char *text, size_t *n)
 {
 	const char *cs = g_mime_text_part_get_charset(tp);
-	char *u = NULL;
-	size_t i;
+	char *u = NULL, *z = memchr(text, '\0', *n);
 
-	for (i = 0; i < *n; i++)
-		if (text[i] == '\0')
-			text[i] = ' ';
+	for (; z != NULL; z = memchr(z, '\0', (size_t)(text + *n - z)))
+		*z++ = ' ';
 	if (cs && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
 	    g_ascii_strcasecmp(cs, "us-ascii") != 0) {
-		iconv_t cd = g_mime_iconv_open("UTF-8", cs);
+		iconv_t cd = c ? converter(c, cs, strlen(cs))
+			       : g_mime_iconv_open("UTF-8", cs);
 
 		if (cd != (iconv_t)-1) {
 			u = g_mime_iconv_strndup(cd, text, *n);
-			g_mime_iconv_close(cd);
+			if (c == NULL)
+				g_mime_iconv_close(cd);
 		}
 	}
 	if (u == NULL && !rb_utf8_valid(text, *n))
@@ -660,7 +871,8 @@ rb_mime_body(const struct rb_mime_part *cp, size_t max, size_t *len,
 			g_object_unref(s);
 		}
 		if (text && GMIME_IS_TEXT_PART(p->obj))
-			text = text_to_utf8(GMIME_TEXT_PART(p->obj), text, &n);
+			text = text_to_utf8(p->m->ctx, GMIME_TEXT_PART(p->obj),
+					    text, &n);
 	}
 	p->body_trunc = n > max;
 	if (n > max)
@@ -679,23 +891,27 @@ const struct rb_mime_part *
 rb_mime_add_headers(struct rb_mime *m, const struct rb_mime_part *parent,
 		    const char *text, size_t len)
 {
-	GMimeMessage *msg;
+	GMimeObject *r, *body;
 	struct rb_mime_part *p;
-	GMimeObject *body;
 	struct rb_str t = rb_str_trim((struct rb_str){text, len});
+	size_t n;
 
 	if (t.len == 0 || parent->nesting + 1 > RB_MAX_NESTED_MESSAGES)
 		return NULL;
 	/* Skip leading blank lines so the header block starts at once. */
-	msg = parse_message(m, t.p, len - (size_t)(t.p - text), 1);
-	if (msg == NULL)
+	r = parse_message(m, t.p, len - (size_t)(t.p - text), 0);
+	if (r == NULL)
 		return NULL;
-	g_ptr_array_add(m->extra, msg);
-	if (g_mime_header_list_get_count(
-		    g_mime_object_get_header_list(GMIME_OBJECT(msg))) == 0)
+	g_ptr_array_add(m->extra, r);
+	body = top_of(r);
+	if (GMIME_IS_MESSAGE(r))
+		n = (size_t)g_mime_header_list_get_count(
+			g_mime_object_get_header_list(r));
+	else
+		message_view(m->a, r, &n);
+	if (n == 0)
 		return NULL;
-	body = g_mime_message_get_mime_part(msg);
-	p = add_part(m, NULL, msg, (long)parent->index, parent->depth + 1,
+	p = add_part(m, NULL, r, 1, (long)parent->index, parent->depth + 1,
 		     parent->nesting + 1);
 	if (p != NULL && body != NULL && GMIME_IS_MULTIPART(body))
 		walk_children(m, p, body);
@@ -788,20 +1004,45 @@ merge_b_words(struct rb_arena *a, const char *s)
 	return r;
 }
 
-const char *
-rb_mime_decode_words(struct rb_arena *a, const char *s)
+/* Keeps open (in c) a converter for the charset of each encoded word of
+   s, so that GMime's decoding does not load and unload its module. */
+static void
+pin_charsets(struct rb_mime_ctx *c, const char *s)
+{
+	struct rb_str cs, text;
+	const char *end, *star;
+	char enc;
+
+	while ((s = next_word(s, &cs, &enc, &text, &end)) != NULL) {
+		/* "charset*language" (RFC 2231) */
+		star = memchr(cs.p, '*', cs.len);
+		converter(c, cs.p, star ? (size_t)(star - cs.p) : cs.len);
+		s = end;
+	}
+}
+
+static const char *
+decode_words(struct rb_mime_ctx *c, struct rb_arena *a, const char *s)
 {
 	char *d;
 	const char *r;
 
 	if (strstr(s, "=?") == NULL)
 		return s;
+	if (c != NULL)
+		pin_charsets(c, s);
 	d = g_mime_utils_header_decode_text(NULL, merge_b_words(a, s));
 	if (d == NULL)
 		return s;
 	r = rb_arena_strdup(a, d);
 	g_free(d);
 	return r;
+}
+
+const char *
+rb_mime_decode_words(struct rb_arena *a, const char *s)
+{
+	return decode_words(NULL, a, s);
 }
 
 int

@@ -25,6 +25,12 @@
  * field lines are dropped) are avoided by reading those parts' decoded bytes
  * with fields.h instead of GMime's header parser.
  *
+ * For speed, GMime parses the top entity alone (no GMimeMessage, whose
+ * address lists and dates nobody reads) and without a warning callback (it
+ * makes GMime decode every header), the warnings being read from the tree
+ * (mime_warn.h); its parser and charset converters are kept from one
+ * message to the next in a struct rb_mime_ctx.
+ *
  * Limits (core/limits.h): RB_MAX_MIME_PARTS parts, RB_MAX_MIME_DEPTH levels,
  * RB_MAX_NESTED_MESSAGES attached messages deep; going past one adds a warning
  * to the diag list and leaves the rest of the tree out.
@@ -57,6 +63,18 @@ void rb_mime_shutdown(void);
    message, nesting overflow) become lines in *diag. */
 struct rb_mime *rb_mime_parse(struct rb_arena *a, const char *data,
 			      size_t len, struct rb_diag *diag);
+
+/* What one thread keeps from one message to the next: GMime's parser,
+   which costs as much to make as a few headers cost to parse.  Made after
+   rb_mime_init(), freed before rb_mime_shutdown(); NULL-safe free. */
+struct rb_mime_ctx;
+struct rb_mime_ctx *rb_mime_ctx_new(void);
+void rb_mime_ctx_free(struct rb_mime_ctx **c);
+/* rb_mime_parse() with c's parser (c NULL: one made for the parse).  c is
+   used by one message at a time, until rb_mime_free(). */
+struct rb_mime *rb_mime_parse_with(struct rb_mime_ctx *c, struct rb_arena *a,
+				   const char *data, size_t len,
+				   struct rb_diag *diag);
 /* NULL-safe; sets *m to NULL. */
 void rb_mime_free(struct rb_mime **m);
 
@@ -91,6 +109,9 @@ int rb_mime_has_header(const struct rb_mime_part *p, const char *name);
 size_t rb_mime_header_count(const struct rb_mime_part *p);
 void rb_mime_header_at(const struct rb_mime_part *p, size_t i,
 		       const char **name, const char **value);
+/* The i-th name alone ("" past the end): the value is decoded (and kept)
+   only when asked for. */
+const char *rb_mime_header_name(const struct rb_mime_part *p, size_t i);
 /* The addr-specs of an address header (To, From, Cc), lower-cased ASCII,
    in order; group syntax flattened.  Sets *out to an arena array. */
 size_t rb_mime_addresses(const struct rb_mime_part *p, const char *name,

@@ -3,6 +3,8 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,11 @@ struct rb_regex {
 	char *pattern;
 	char **names;		/* named groups */
 	size_t nnames;
+	/* JIT code is made at the first match: a rule set compiles hundreds
+	   of patterns, a message runs a few of them, and JIT compiling is
+	   most of loading the rules.  The only state a match changes. */
+	atomic_int jitted;
+	pthread_mutex_t jit_lock;
 };
 
 struct rb_rx_scratch {
@@ -66,10 +73,11 @@ rb_regex_new(const char *pattern, unsigned flags, char *errbuf, size_t errlen)
 		pcre2_code_free(code);
 		return NULL;
 	}
-	/* JIT is an optimisation: without it the interpreter runs. */
-	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	re = rb_xcalloc(1, sizeof(*re));
 	re->code = code;
+	atomic_init(&re->jitted, 0);
+	if (pthread_mutex_init(&re->jit_lock, NULL) != 0)
+		rb_panic("pthread_mutex_init failed");
 	re->pattern = rb_xstrdup(pattern);
 	pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &nname);
 	pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
@@ -90,6 +98,7 @@ rb_regex_free(struct rb_regex **rep)
 	if (rep == NULL || *rep == NULL)
 		return;
 	re = *rep;
+	pthread_mutex_destroy(&re->jit_lock);
 	pcre2_code_free(re->code);
 	for (i = 0; i < re->nnames; i++)
 		free(re->names[i]);
@@ -158,6 +167,23 @@ rb_rx_scratch_free(struct rb_rx_scratch **sp)
 	*sp = NULL;
 }
 
+/* JIT-compiles re once, whichever thread matches with it first.  JIT is
+   an optimisation: when it fails the interpreter runs. */
+static void
+jit_once(const struct rb_regex *cre)
+{
+	struct rb_regex *re = (struct rb_regex *)cre;
+
+	if (atomic_load_explicit(&re->jitted, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&re->jit_lock);
+	if (!atomic_load_explicit(&re->jitted, memory_order_relaxed)) {
+		(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+		atomic_store_explicit(&re->jitted, 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&re->jit_lock);
+}
+
 int
 rb_regex_match(const struct rb_regex *re, struct rb_rx_scratch *s,
 	       const char *subject, size_t len, size_t start)
@@ -166,6 +192,7 @@ rb_regex_match(const struct rb_regex *re, struct rb_rx_scratch *s,
 
 	if (start > len)
 		return RB_RX_NOMATCH;
+	jit_once(re);
 	rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, start, 0, s->md,
 			 s->mc);
 	s->rc = rc;

@@ -6,10 +6,11 @@
  * backtrack for minutes on a crafted body gives RB_RX_LIMIT at once instead.
  * Patterns work on bytes (no PCRE2_UTF: any input is valid, a UTF-8
  * literal matches itself, `.` is one byte, case is ASCII-folded), and are
- * JIT-compiled when the platform allows.
+ * JIT-compiled when the platform allows, at their first match.
  *
- * A compiled struct rb_regex is read-only and may be shared between
- * threads; each thread matches with its own struct rb_rx_scratch.
+ * A compiled struct rb_regex may be shared between threads (its JIT code
+ * is made once, under a lock); each thread matches with its own struct
+ * rb_rx_scratch.
  */
 #ifndef REBOUND_PARSERS_REGEX_H
 #define REBOUND_PARSERS_REGEX_H

@@ -167,6 +167,9 @@ struct rb_rules {
 	size_t nrule, rulecap;
 	struct rb_rule **by_kind[3];	/* in effect, in trial order */
 	size_t nkind[3];
+	struct rb_rule **pass[3];	/* classify rules of each pass of
+					   rb_rules_classify(), in order */
+	size_t npass[3];
 	struct rb_source *src;
 	size_t nsrc, srccap;
 	struct rb_reason *reason;

@@ -64,8 +64,10 @@ rb_rules_free(struct rb_rules **rsp)
 		free_rule(rs->rule[i]);
 	for (i = 0; i < rs->nsrc; i++)
 		rb_acm_free(&rs->src[i].acm);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		free(rs->by_kind[i]);
+		free(rs->pass[i]);
+	}
 	free(rs->src);
 	free(rs->rule);
 	rb_arena_free(&rs->a);
@@ -212,6 +214,26 @@ rule_order(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* The classify rules of each pass: 0, those scoped to decoders; 1, the
+   others but the fallbacks; 2, the fallbacks. */
+static void
+split_passes(struct rb_rules *rs)
+{
+	size_t i, k, n = rs->nkind[RB_RK_CLASSIFY];
+
+	for (k = 0; k < 3; k++) {
+		rs->pass[k] = rb_xreallocarray(NULL, n + 1,
+					       sizeof(*rs->pass[k]));
+		rs->npass[k] = 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct rb_rule *r = rs->by_kind[RB_RK_CLASSIFY][i];
+
+		k = r->ndecoder > 0 ? 0 : r->fallback ? 2 : 1;
+		rs->pass[k][rs->npass[k]++] = r;
+	}
+}
+
 size_t
 rb_rules_compile(struct rb_rules *rs, int require_examples,
 		 struct rb_diag *errs)
@@ -241,6 +263,7 @@ rb_rules_compile(struct rb_rules *rs, int require_examples,
 	for (k = 0; k < 3; k++)
 		qsort(rs->by_kind[k], rs->nkind[k], sizeof(*rs->by_kind[k]),
 		      rule_order);
+	split_passes(rs);
 	(void)rb_rules_source(rs, "diagnostic");
 	for (i = 0; i < rs->nsrc; i++)
 		rb_acm_compile(rs->src[i].acm);
@@ -459,13 +482,12 @@ rb_rules_classify(const struct rb_rules *rs, struct rb_rscratch *s,
 	/* Pass 0: the rules scoped to this decoder; pass 1: the others
 	   but the fallbacks; pass 2: the fallbacks. */
 	for (pass = 0; pass < 3; pass++)
-	for (i = 0; i < rs->nkind[RB_RK_CLASSIFY]; i++) {
-		const struct rb_rule *r = rs->by_kind[RB_RK_CLASSIFY][i];
+	for (i = 0; i < rs->npass[pass]; i++) {
+		const struct rb_rule *r = rs->pass[pass][i];
 		const struct rb_tmatch *which = NULL;
 		int limit = 0;
 
-		if (pass == 0 ? !in_strs(r->decoder, r->ndecoder, decoder) :
-		    r->ndecoder > 0 || r->fallback != (pass == 2))
+		if (pass == 0 && !in_strs(r->decoder, r->ndecoder, decoder))
 			continue;
 		if (r->naction && !action_in(r, action))
 			continue;

@@ -205,9 +205,9 @@ const char *
 rb_smtp_command_find(const char *text, size_t n)
 {
 	/* Each followed by white space, which may fold the line: Postfix
-	   writes "(in reply to\n    RCPT TO command)" in its text part. */
-	static const char *const before[] = {"in reply to", "after",
-		"error from remote mail server after", NULL};
+	   writes "(in reply to\n    RCPT TO command)" in its text part.
+	   ("error from remote mail server after" is "after" too.) */
+	static const char *const before[] = {"in reply to", "after", NULL};
 	static const char *const after[] = {" response", NULL};
 	const char *end = text + n, *p, *c, *last = NULL;
 	size_t i;

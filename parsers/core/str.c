@@ -17,9 +17,12 @@ rb_memcaseeq(const char *a, const char *b, size_t n)
 int
 rb_strcaseeq(const char *a, const char *b)
 {
-	size_t n = strlen(a);
-
-	return n == strlen(b) && rb_memcaseeq(a, b, n);
+	/* Names mostly differ in their first byte: no strlen() first. */
+	while (*a != '\0' && RB_TOLOWER(*a) == RB_TOLOWER(*b)) {
+		a++;
+		b++;
+	}
+	return *a == '\0' && *b == '\0';
 }
 
 int
@@ -30,24 +33,59 @@ rb_hasprefix_ci(const char *s, size_t n, const char *prefix)
 	return n >= k && rb_memcaseeq(s, prefix, k);
 }
 
+/* How rare a byte is in mail text.  memchr() looks for the needle's
+   rarest byte: white space and common letters would stop it every few
+   bytes ("after", " response", "\nboundary="), punctuation seldom. */
+static int
+rarity(unsigned char c)
+{
+	/* English letter frequency: e is 1, t 2, ... z 26. */
+	static const unsigned char rank[26] = {
+		3, 20, 12, 11, 1, 15, 17, 9, 5, 24, 22, 10, 14,
+		6, 4, 16, 25, 8, 7, 2, 13, 21, 18, 23, 19, 26,
+	};
+
+	if (RB_ISSPACE(c))
+		return 0;
+	if (RB_ISALPHA(c))
+		return rank[(c | 0x20) - 'a'];
+	if (RB_ISDIGIT(c))
+		return 12;
+	if (c == '.' || c == ',' || c == '-' || c == '/' || c == ':' ||
+	    c == '@' || c == '<' || c == '>' || c == '(' || c == ')' ||
+	    c == '\'' || c == '"')
+		return 20;
+	return 30;
+}
+
 const char *
 rb_memcasemem(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
-	const char *p = hay, *last, *lo = NULL, *up = NULL, *c;
+	const char *p, *last, *lo = NULL, *up = NULL, *c;
 	unsigned char fl, fu;
-	int lo_done = 0, up_done;
+	int lo_done = 0, up_done, best;
+	size_t k = 0, i;
 
 	if (nlen == 0)
 		return hay;
 	if (nlen > hlen)
 		return NULL;
-	/* memchr finds the candidates for the first byte (in both cases)
-	   far faster than a byte loop; each side is looked for again only
-	   once passed, and not at all once it is known to be absent. */
-	fl = RB_TOLOWER(needle[0]);
+	/* The anchor: the needle's rarest byte, at offset k.  memchr finds
+	   its candidates (in both cases) far faster than a byte loop; each
+	   side is looked for again only once passed, and not at all once it
+	   is known to be absent.  Candidates come in order, so the first
+	   that matches is the first occurrence. */
+	best = rarity((unsigned char)needle[0]);
+	for (i = 1; i < nlen; i++)
+		if (rarity((unsigned char)needle[i]) > best) {
+			best = rarity((unsigned char)needle[i]);
+			k = i;
+		}
+	fl = (unsigned char)RB_TOLOWER(needle[k]);
 	fu = (unsigned char)(fl >= 'a' && fl <= 'z' ? fl - 'a' + 'A' : fl);
 	up_done = fu == fl;
-	last = hay + (hlen - nlen);
+	p = hay + k;
+	last = hay + (hlen - nlen) + k;
 	while (p <= last) {
 		size_t left = (size_t)(last - p) + 1;
 
@@ -60,8 +98,8 @@ rb_memcasemem(const char *hay, size_t hlen, const char *needle, size_t nlen)
 		c = lo_done ? up : up_done ? lo : lo < up ? lo : up;
 		if (c == NULL)
 			return NULL;
-		if (rb_memcaseeq(c + 1, needle + 1, nlen - 1))
-			return c;
+		if (rb_memcaseeq(c - k, needle, nlen))
+			return c - k;
 		p = c + 1;
 	}
 	return NULL;
@@ -152,6 +190,14 @@ rb_utf8_valid(const char *s, size_t n)
 	size_t i = 0, k;
 
 	while (i < n) {
+		uint64_t w;
+
+		/* ASCII eight bytes at a time. */
+		if (n - i >= 8 && (memcpy(&w, u + i, 8),
+				   (w & 0x8080808080808080u) == 0)) {
+			i += 8;
+			continue;
+		}
 		if (u[i] < 0x80) {
 			i++;
 			continue;
@@ -188,12 +234,16 @@ int
 rb_next_line(const char **pos, const char *end, const char **line,
 	     size_t *len)
 {
-	const char *p = *pos, *q;
+	const char *p = *pos, *q, *cr;
 
 	if (p >= end)
 		return 0;
-	for (q = p; q < end && *q != '\n' && *q != '\r'; q++)
-		;
+	/* The first LF or CR: two memchr() beat a byte loop. */
+	q = memchr(p, '\n', (size_t)(end - p));
+	if (q == NULL)
+		q = end;
+	if ((cr = memchr(p, '\r', (size_t)(q - p))) != NULL)
+		q = cr;
 	*line = p;
 	*len = (size_t)(q - p);
 	if (q < end && *q == '\r')

@@ -20,8 +20,9 @@ struct rb_str {
 
 #define RB_STR(lit) ((struct rb_str){(lit), sizeof(lit) - 1})
 
-#define RB_ISSPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || \
-		       (c) == '\r' || (c) == '\f' || (c) == '\v')
+#define RB_ISSPACE(c) ((unsigned char)(c) <= ' ' && \
+		       ((c) == ' ' || (c) == '\t' || (c) == '\n' || \
+			(c) == '\r' || (c) == '\f' || (c) == '\v'))
 #define RB_ISBLANK(c) ((c) == ' ' || (c) == '\t')
 #define RB_ISDIGIT(c) ((unsigned)((unsigned char)(c) - '0') < 10u)
 #define RB_ISALPHA(c) ((unsigned)(((unsigned char)(c) | 0x20) - 'a') < 26u)
