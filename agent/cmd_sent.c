@@ -13,6 +13,8 @@
 #include "input.h"
 #include "ledger.h"
 #include "log.h"
+#include "strmap.h"
+#include "parsers/core/arena.h"
 #include "parsers/core/buf.h"
 #include "parsers/core/err.h"
 #include "parsers/core/str.h"
@@ -411,8 +413,8 @@ struct import {
 	int64_t now;
 	size_t rows, added, dup, errors;
 	int64_t messages;
-	char **seen;		/* row texts before this one, for the key */
-	size_t nseen, capseen;
+	struct rb_strmap seen;	/* row text → how many came before */
+	struct rb_arena *a;	/* its keys */
 	struct rb_err err;
 	int failed;		/* the ledger failed */
 };
@@ -424,22 +426,12 @@ row_error(struct import *im, size_t line, const char *why)
 		rb_log(RB_LOG_ERROR, "%s:%zu: %s", im->file, line, why);
 }
 
-/* How many identical rows came before in this file (then remembers it). */
+/* How many identical rows came before in this file (then counts this
+   one). */
 static size_t
 occurrence(struct import *im, const char *text)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < im->nseen; i++)
-		if (strcmp(im->seen[i], text) == 0)
-			n++;
-	if (im->nseen == im->capseen) {
-		im->capseen = im->capseen * 2 + 64;
-		im->seen = rb_xreallocarray(im->seen, im->capseen,
-					    sizeof(*im->seen));
-	}
-	im->seen[im->nseen++] = rb_xstrdup(text);
-	return n;
+	return (*rb_strmap_ref(&im->seen, im->a, text))++;
 }
 
 static void
@@ -647,6 +639,7 @@ sent_import(int argc, char **argv)
 	}
 	im.file = file;
 	im.now = db.now;
+	im.a = rb_arena_new();
 	if ((im.l = rb_cli_open(&db, RB_LEDGER_CREATE | RB_LEDGER_WRITE,
 				&rc)) == NULL)
 		goto out;
@@ -684,9 +677,8 @@ sent_import(int argc, char **argv)
 	       im.dup);
 	rc = fflush(stdout) == 0 ? RB_EX_OK : RB_EX_IOERR;
 out:
-	for (i = 0; i < im.nseen; i++)
-		free(im.seen[i]);
-	free(im.seen);
+	rb_strmap_free(&im.seen);
+	rb_arena_free(&im.a);
 	rb_ledger_free(&im.l);
 	free(data);
 	return rc;

@@ -10,6 +10,7 @@
 #include "parsers/core/err.h"
 #include "parsers/core/str.h"
 #include "providers.h"
+#include "strmap.h"
 
 #define DAY 86400
 
@@ -29,13 +30,6 @@ struct cell {
 	int64_t n;
 };
 
-/* A string → index table (open addressing; keys live in the arena). */
-struct hmap {
-	const char **key;
-	size_t *val;
-	size_t cap, n;
-};
-
 struct rb_hdata {
 	struct rb_arena *a;
 	const struct rb_health_opts *o;
@@ -43,7 +37,7 @@ struct rb_hdata {
 	int64_t now, since, from;
 	struct cell *c;
 	size_t nc, capc;
-	struct hmap strs;	/* interned strings: val unused */
+	struct rb_strmap strs;	/* interned strings: val unused */
 	int volumes, domain_volumes;
 	struct rb_hrow *rows;
 	size_t nrows, caprows;
@@ -52,82 +46,6 @@ struct rb_hdata {
 	struct rb_hday *days;
 	struct rb_hreason *reasons;
 };
-
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
-/* The slot of key: where it is, or the empty one where it would go. */
-static size_t
-hmap_slot(const struct hmap *m, const char *key)
-{
-	size_t i = (size_t)hash(key) & (m->cap - 1);
-
-	while (m->key[i] != NULL && strcmp(m->key[i], key) != 0)
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static void
-hmap_grow(struct hmap *m)
-{
-	struct hmap old = *m;
-	size_t i, j;
-
-	m->cap = old.cap ? old.cap * 2 : 64;
-	m->key = rb_xcalloc(m->cap, sizeof(*m->key));
-	m->val = rb_xcalloc(m->cap, sizeof(*m->val));
-	for (i = 0; i < old.cap; i++)
-		if (old.key[i] != NULL) {
-			j = hmap_slot(m, old.key[i]);
-			m->key[j] = old.key[i];
-			m->val[j] = old.val[i];
-		}
-	free(old.key);
-	free(old.val);
-}
-
-/* The value of key; when absent, key (copied into a) gets val and *added
-   is set. */
-static size_t
-hmap_get(struct hmap *m, struct rb_arena *a, const char *key, size_t val,
-	 int *added)
-{
-	size_t i;
-
-	if ((m->n + 1) * 2 > m->cap)
-		hmap_grow(m);
-	i = hmap_slot(m, key);
-	if (added)
-		*added = m->key[i] == NULL;
-	if (m->key[i] == NULL) {
-		m->key[i] = rb_arena_strdup(a, key);
-		m->val[i] = val;
-		m->n++;
-	}
-	return m->val[i];
-}
-
-static const char *
-hmap_key(struct hmap *m, struct rb_arena *a, const char *key)
-{
-	(void)hmap_get(m, a, key, 0, NULL);
-	return m->key[hmap_slot(m, key)];
-}
-
-static void
-hmap_free(struct hmap *m)
-{
-	free(m->key);
-	free(m->val);
-	memset(m, 0, sizeof(*m));
-}
 
 void
 rb_health_defaults(struct rb_health_opts *o)
@@ -184,7 +102,7 @@ rb_hby_parse(const char *s, enum rb_hby *out)
 static const char *
 intern(struct rb_hdata *d, const char *s)
 {
-	return hmap_key(&d->strs, d->a, s);
+	return rb_strmap_key(&d->strs, d->a, s);
 }
 
 static struct cell *
@@ -285,7 +203,7 @@ rb_health_free(struct rb_hdata **dp)
 
 	if (d == NULL)
 		return;
-	hmap_free(&d->strs);
+	rb_strmap_free(&d->strs);
 	free(d->rows);
 	free(d->f);
 	free(d->days);
@@ -363,7 +281,7 @@ cmp_row_key(const void *pa, const void *pb)
 const struct rb_hrow *
 rb_health_rows(struct rb_hdata *d, enum rb_hby by, size_t *n)
 {
-	struct hmap groups = {0}, reasons = {0};
+	struct rb_strmap groups = {0}, reasons = {0};
 	int64_t *rcount = NULL;
 	size_t i, nr = 0, capr = 0;
 	char key[1024];
@@ -377,7 +295,7 @@ rb_health_rows(struct rb_hdata *d, enum rb_hby by, size_t *n)
 		memset(d->rows, 0, sizeof(*d->rows));
 		d->rows[0].key = "all";
 		d->nrows = 1;
-		(void)hmap_get(&groups, d->a, "all", 0, NULL);
+		(void)rb_strmap_get(&groups, d->a, "all", 0, NULL);
 	}
 	for (i = 0; i < d->nc; i++) {
 		const struct cell *x = &d->c[i];
@@ -388,14 +306,14 @@ rb_health_rows(struct rb_hdata *d, enum rb_hby by, size_t *n)
 
 		if (!x->inwin || g == NULL)
 			continue;
-		k = hmap_get(&groups, d->a, g, d->nrows, &added);
+		k = rb_strmap_get(&groups, d->a, g, d->nrows, &added);
 		if (added) {
 			if (d->nrows + 1 > d->caprows)
 				d->rows = rb_xreallocarray(d->rows,
 					d->caprows = d->caprows * 2 + 16,
 					sizeof(*d->rows));
 			memset(&d->rows[d->nrows], 0, sizeof(*d->rows));
-			d->rows[d->nrows].key = hmap_key(&groups, d->a, g);
+			d->rows[d->nrows].key = rb_strmap_key(&groups, d->a, g);
 			d->nrows++;
 		}
 		row = &d->rows[k];
@@ -416,7 +334,7 @@ rb_health_rows(struct rb_hdata *d, enum rb_hby by, size_t *n)
 		if (x->cls == C_COMPLAINT || *x->reason == '\0')
 			continue;
 		snprintf(key, sizeof(key), "%zu\x1f%s", k, x->reason);
-		k = hmap_get(&reasons, d->a, key, nr, &added);
+		k = rb_strmap_get(&reasons, d->a, key, nr, &added);
 		if (added) {
 			rcount = rb_xreallocarray(rcount, ++nr > capr ?
 						  (capr = nr * 2) : capr,
@@ -472,8 +390,8 @@ rb_health_rows(struct rb_hdata *d, enum rb_hby by, size_t *n)
 	if (d->nrows > 1)
 		qsort(d->rows, d->nrows, sizeof(*d->rows),
 		      by == RB_BY_DAY ? cmp_row_key : cmp_row_events);
-	hmap_free(&groups);
-	hmap_free(&reasons);
+	rb_strmap_free(&groups);
+	rb_strmap_free(&reasons);
 	free(rcount);
 	*n = d->nrows;
 	return d->rows;
@@ -639,83 +557,63 @@ median(const int64_t *v, size_t n)
 	       ((double)t[n / 2 - 1] + (double)t[n / 2]) / 2;
 }
 
-/* The most frequent reason and the top domains of the day-0 events of cls
-   in a scope. */
+/* The most frequent reason and, for a provider, its three busiest domains,
+   of the day-0 events of cls in the scope named f->name. */
 static void
 describe(struct rb_hdata *d, struct rb_finding *f, int cls,
 	 int by_provider)
 {
-	struct hmap rs = {0}, ds = {0};
-	int64_t rc[256] = {0}, dc[256] = {0};
-	const char *dn[256];
-	size_t i, j, order[3] = {0}, nd = 0;
+	struct rb_strmap rs = {0}, ds = {0};
+	size_t i, j, top[3] = {0, 0, 0}, nt = 0;
 	char *buf;
 
 	for (i = 0; i < d->nc; i++) {
 		const struct cell *x = &d->c[i];
-		size_t k;
-		int added;
 
 		if (x->ago != 0 || x->cls != cls ||
 		    strcmp(by_provider ? x->provider : x->domain, f->name))
 			continue;
-		k = hmap_get(&rs, d->a, x->reason, rs.n, &added);
-		if (k < 256)
-			rc[k] += x->n;
-		k = hmap_get(&ds, d->a, x->domain, ds.n, &added);
-		if (k < 256) {
-			dc[k] += x->n;
-			dn[k] = x->domain;
-			if (added)
-				nd++;
-		}
+		*rb_strmap_ref(&rs, d->a, x->reason) += (size_t)x->n;
+		*rb_strmap_ref(&ds, d->a, x->domain) += (size_t)x->n;
 	}
 	for (i = 0; i < rs.cap; i++)
-		if (rs.key[i] && rs.val[i] < 256 &&
-		    (rc[rs.val[i]] > f->reason_count ||
-		     (rc[rs.val[i]] == f->reason_count &&
-		      strcmp(rs.key[i], f->reason) < 0))) {
-			f->reason_count = rc[rs.val[i]];
+		if (rs.key[i] && ((int64_t)rs.val[i] > f->reason_count ||
+				  ((int64_t)rs.val[i] == f->reason_count &&
+				   strcmp(rs.key[i], f->reason) < 0))) {
+			f->reason_count = (int64_t)rs.val[i];
 			f->reason = rs.key[i];
 		}
-	/* The three busiest domains, for a provider. */
-	if (by_provider && nd > 0) {
-		size_t nt = 0;
+	/* The three busiest domains (slots of ds), most first. */
+	for (i = 0; by_provider && i < ds.cap; i++) {
+		if (ds.key[i] == NULL)
+			continue;
+		for (j = nt < 3 ? nt++ : 3; j > 0; j--) {
+			size_t t = top[j - 1];
 
-		for (j = 0; j < 3 && j < nd; j++) {
-			size_t best = (size_t)-1;
-
-			for (i = 0; i < nd && i < 256; i++) {
-				size_t m;
-
-				for (m = 0; m < nt && order[m] != i; m++)
-					;
-				if (m < nt)
-					continue;
-				if (best == (size_t)-1 || dc[i] > dc[best] ||
-				    (dc[i] == dc[best] &&
-				     strcmp(dn[i], dn[best]) < 0))
-					best = i;
-			}
-			order[nt++] = best;
+			if (ds.val[t] > ds.val[i] || (ds.val[t] == ds.val[i] &&
+			    strcmp(ds.key[t], ds.key[i]) < 0))
+				break;
+			if (j < 3)
+				top[j] = t;
 		}
-		buf = rb_arena_printf(d->a, "%s (%lld)", dn[order[0]],
-				      (long long)dc[order[0]]);
-		for (j = 1; j < nt; j++)
-			buf = rb_arena_printf(d->a, "%s, %s (%lld)", buf,
-					      dn[order[j]],
-					      (long long)dc[order[j]]);
-		f->domains = buf;
+		if (j < 3)
+			top[j] = i;
 	}
-	hmap_free(&rs);
-	hmap_free(&ds);
+	for (j = 0, buf = NULL; j < nt; j++)
+		buf = rb_arena_printf(d->a, "%s%s%s (%zu)", buf ? buf : "",
+				      buf ? ", " : "", ds.key[top[j]],
+				      ds.val[top[j]]);
+	if (buf)
+		f->domains = buf;
+	rb_strmap_free(&rs);
+	rb_strmap_free(&ds);
 }
 
 /* Day series of cls per provider (by_provider) or domain. */
 static struct series *
 collect(struct rb_hdata *d, int cls, int by_provider, size_t *n)
 {
-	struct hmap m = {0};
+	struct rb_strmap m = {0};
 	struct series *s = NULL;
 	size_t i, cap = 0, days = (size_t)d->o->baseline_days + 1;
 
@@ -729,29 +627,30 @@ collect(struct rb_hdata *d, int cls, int by_provider, size_t *n)
 		if (x->cls != cls || x->ago < 0 || (size_t)x->ago >= days ||
 		    *name == '\0')
 			continue;
-		k = hmap_get(&m, d->a, name, *n, &added);
+		k = rb_strmap_get(&m, d->a, name, *n, &added);
 		if (added) {
 			s = rb_xreallocarray(s, *n + 1 > cap ?
 					     (cap = cap * 2 + 16) : cap,
 					     sizeof(*s));
 			memset(&s[*n], 0, sizeof(*s));
-			s[*n].name = hmap_key(&m, d->a, name);
+			s[*n].name = rb_strmap_key(&m, d->a, name);
 			(*n)++;
 		}
 		s[k].day[x->ago] += x->n;
 	}
-	hmap_free(&m);
+	rb_strmap_free(&m);
 	return s;
 }
 
 /* Flags the series of cls whose day 0 is far above the median of the
-   days before; returns how many. */
-static size_t
-spikes(struct rb_hdata *d, int cls, int by_provider, struct hmap *skip)
+   days before.  Providers flagged go into skip; domains whose provider
+   is in skip are left out. */
+static void
+spikes(struct rb_hdata *d, int cls, int by_provider, struct rb_strmap *skip)
 {
 	const struct rb_health_opts *o = d->o;
 	struct series *s;
-	size_t i, n, found = 0;
+	size_t i, n;
 
 	s = collect(d, cls, by_provider, &n);
 	for (i = 0; i < n; i++) {
@@ -759,19 +658,15 @@ spikes(struct rb_hdata *d, int cls, int by_provider, struct hmap *skip)
 		double ref = base < 1 ? 1 : base;
 		int64_t c0 = s[i].day[0];
 		struct rb_finding *f;
-		char hint[160];
 
 		if (c0 < o->spike_min || (double)c0 < o->spike_factor * ref)
 			continue;
-		if (!by_provider && skip) {
-			const char *p = rb_providers_lookup(d->prov,
-							    s[i].name);
-
-			if (skip->n && skip->key[hmap_slot(skip, p)])
-				continue;
-		}
-		if (by_provider && skip)
-			(void)hmap_get(skip, d->a, s[i].name, 0, NULL);
+		if (!by_provider &&
+		    rb_strmap_has(skip, rb_providers_lookup(d->prov,
+							    s[i].name)))
+			continue;
+		if (by_provider)
+			(void)rb_strmap_key(skip, d->a, s[i].name);
 		f = add_finding(d);
 		f->level = (double)c0 >= o->spike_critical * ref ?
 			   RB_LV_CRIT : RB_LV_WARN;
@@ -789,29 +684,26 @@ spikes(struct rb_hdata *d, int cls, int by_provider, struct hmap *skip)
 			  "send slower to this provider until it recovers, "
 			  "and read its responses: a soft spike often comes "
 			  "before a block";
-		snprintf(hint, sizeof(hint), "%s", cls == C_BLOCK ?
-			 "; sender-side: the receiver refused the sender, "
-			 "not the addresses" : "");
 		f->text = rb_arena_printf(d->a,
 			"%s spike at %s %s: %lld in the last 24 hours, %.1fx "
 			"its %d-day median of %g; top reason %s (%lld)%s",
 			f->metric, f->scope, f->name, (long long)c0,
 			f->value, o->baseline_days, base,
 			*f->reason ? f->reason : "unknown",
-			(long long)f->reason_count, hint);
-		found++;
+			(long long)f->reason_count, cls == C_BLOCK ?
+			"; sender-side: the receiver refused the sender, not "
+			"the addresses" : "");
 	}
 	free(s);
-	return found;
 }
 
 /* Block events of day 0 per provider and reason, at or above block_min:
    the sender's problem.  Providers already named by a block spike are
    left out. */
 static void
-sender_findings(struct rb_hdata *d, struct hmap *spiked)
+sender_findings(struct rb_hdata *d, struct rb_strmap *spiked)
 {
-	struct hmap m = {0};
+	struct rb_strmap m = {0};
 	int64_t *cnt = NULL;
 	const char **prov = NULL, **reason = NULL;
 	size_t i, n = 0, cap = 0;
@@ -826,7 +718,7 @@ sender_findings(struct rb_hdata *d, struct hmap *spiked)
 			continue;
 		snprintf(key, sizeof(key), "%s\x1f%s", x->provider,
 			 x->reason);
-		k = hmap_get(&m, d->a, key, n, &added);
+		k = rb_strmap_get(&m, d->a, key, n, &added);
 		if (added) {
 			if (n + 1 > cap) {
 				cap = cap * 2 + 16;
@@ -847,7 +739,7 @@ sender_findings(struct rb_hdata *d, struct hmap *spiked)
 		struct rb_finding *f;
 
 		if (cnt[i] < d->o->block_min ||
-		    (spiked->n && spiked->key[hmap_slot(spiked, prov[i])]))
+		    rb_strmap_has(spiked, prov[i]))
 			continue;
 		f = add_finding(d);
 		f->level = RB_LV_WARN;
@@ -863,7 +755,7 @@ sender_findings(struct rb_hdata *d, struct hmap *spiked)
 			"last 24 hours (%s); the addresses are not at fault",
 			f->name, (long long)cnt[i], f->reason);
 	}
-	hmap_free(&m);
+	rb_strmap_free(&m);
 	free(cnt);
 	free(prov);
 	free(reason);
@@ -889,19 +781,19 @@ cmp_finding(const void *pa, const void *pb)
 const struct rb_finding *
 rb_health_findings(struct rb_hdata *d, size_t *n)
 {
-	struct hmap spiked[NC] = {{0}};
+	struct rb_strmap spiked[NC] = {{0}};
 	int cls;
 
 	d->nf = 0;
 	rate_findings(d, RB_BY_ALL);
 	rate_findings(d, RB_BY_PROVIDER);
 	for (cls = C_SOFT; cls <= C_BLOCK; cls++) {
-		(void)spikes(d, cls, 1, &spiked[cls]);
-		(void)spikes(d, cls, 0, &spiked[cls]);
+		spikes(d, cls, 1, &spiked[cls]);
+		spikes(d, cls, 0, &spiked[cls]);
 	}
 	sender_findings(d, &spiked[C_BLOCK]);
 	for (cls = 0; cls < NC; cls++)
-		hmap_free(&spiked[cls]);
+		rb_strmap_free(&spiked[cls]);
 	if (d->nf > 1)
 		qsort(d->f, d->nf, sizeof(*d->f), cmp_finding);
 	*n = d->nf;
@@ -969,7 +861,7 @@ cmp_reason(const void *pa, const void *pb)
 const struct rb_hreason *
 rb_health_reasons(struct rb_hdata *d, size_t *n)
 {
-	struct hmap m = {0};
+	struct rb_strmap m = {0};
 	int64_t (*per)[NC] = NULL;
 	size_t i, nr = 0, cap = 0;
 
@@ -980,7 +872,7 @@ rb_health_reasons(struct rb_hdata *d, size_t *n)
 
 		if (!x->inwin || x->cls < 0)
 			continue;
-		k = hmap_get(&m, d->a, x->reason, nr, &added);
+		k = rb_strmap_get(&m, d->a, x->reason, nr, &added);
 		if (added) {
 			if (nr + 1 > cap) {
 				cap = cap * 2 + 16;
@@ -989,7 +881,7 @@ rb_health_reasons(struct rb_hdata *d, size_t *n)
 						sizeof(*d->reasons));
 			}
 			memset(per[nr], 0, sizeof(per[nr]));
-			d->reasons[nr].reason = hmap_key(&m, d->a, x->reason);
+			d->reasons[nr].reason = rb_strmap_key(&m, d->a, x->reason);
 			nr++;
 		}
 		per[k][x->cls] += x->n;
@@ -1008,7 +900,7 @@ rb_health_reasons(struct rb_hdata *d, size_t *n)
 	if (nr > 1)
 		qsort(d->reasons, nr, sizeof(*d->reasons), cmp_reason);
 	free(per);
-	hmap_free(&m);
+	rb_strmap_free(&m);
 	*n = nr;
 	return d->reasons;
 }

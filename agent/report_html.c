@@ -134,14 +134,44 @@ legend(struct rb_buf *b)
 	rb_buf_adds(b, "</div>");
 }
 
+/* The frame of a day chart: five grid lines from 0 to ymax between y = top
+   and y = bottom with their labels (shares with pct), and the day labels
+   (MM-DD, about `labels` of them) under the columns of width bw. */
+static void
+axes(struct rb_buf *b, double left, double right, double top, double bottom,
+     double ymax, int pct, const struct rb_hday *days, size_t nd, double bw,
+     size_t labels)
+{
+	size_t i, step = nd > 2 * labels ? (nd + labels - 1) / labels : 1;
+	char lab[32];
+	int k;
+
+	for (k = 0; k <= 4; k++) {
+		double y = top + (bottom - top) * (1 - k / 4.0);
+
+		if (pct)
+			rb_health_pct(ymax * k / 4, lab, sizeof(lab));
+		else
+			snprintf(lab, sizeof(lab), "%g", ymax * k / 4);
+		rb_buf_addf(b, "<line x1=\"%g\" x2=\"%g\" y1=\"%.1f\" "
+			    "y2=\"%.1f\" stroke=\"#eaeef2\"/><text x=\"%g\" "
+			    "y=\"%.1f\" text-anchor=\"end\">%s</text>",
+			    left, right, y, y, left - 6, y + 4, lab);
+	}
+	for (i = 0; i < nd; i += step)
+		rb_buf_addf(b, "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\">"
+			    "%.5s</text>", left + bw * ((double)i + 0.5),
+			    bottom + 16, days[i].day + 5);
+}
+
 /* Stacked bars of the four classes per day. */
 static void
 chart_days(struct rb_buf *b, const struct rb_hday *days, size_t nd)
 {
 	const double W = 1080, H = 260, L = 48, R = 10, T = 10, Bm = 34;
 	double max = 0, bw, ymax;
-	size_t i, step;
-	int c, k;
+	size_t i;
+	int c;
 
 	for (i = 0; i < nd; i++) {
 		double t = 0;
@@ -157,14 +187,7 @@ chart_days(struct rb_buf *b, const struct rb_hday *days, size_t nd)
 		    "aria-label=\"Bounces per day by class\" viewBox=\"0 0 %g "
 		    "%g\" width=\"%g\" height=\"%g\" shape-rendering=\"crispEdges\">",
 		    W, H, W, H);
-	for (k = 0; k <= 4; k++) {
-		double y = T + (H - T - Bm) * (1 - k / 4.0);
-
-		rb_buf_addf(b, "<line x1=\"%g\" x2=\"%g\" y1=\"%.1f\" "
-			    "y2=\"%.1f\" stroke=\"#eaeef2\"/><text x=\"%g\" "
-			    "y=\"%.1f\" text-anchor=\"end\">%g</text>",
-			    L, W - R, y, y, L - 6, y + 4, ymax * k / 4);
-	}
+	axes(b, L, W - R, T, H - Bm, ymax, 0, days, nd, bw, 8);
 	for (i = 0; i < nd; i++) {
 		double y = H - Bm, x = L + bw * (double)i + bw * 0.12;
 		char tip[200];
@@ -189,11 +212,6 @@ chart_days(struct rb_buf *b, const struct rb_hday *days, size_t nd)
 				    class_color[c], tip);
 		}
 	}
-	step = nd > 16 ? (nd + 7) / 8 : 1;
-	for (i = 0; i < nd; i += step)
-		rb_buf_addf(b, "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\">"
-			    "%.5s</text>", L + bw * ((double)i + 0.5),
-			    H - Bm + 16, days[i].day + 5);
 	rb_buf_adds(b, "</svg>");
 	legend(b);
 }
@@ -217,7 +235,7 @@ chart_rate(struct rb_buf *b, const char *id, const char *title,
 {
 	const double W = 520, H = 220, L = 52, R = 10, T = 12, Bm = 30;
 	double max = crit * 1.25, bw;
-	size_t i, step;
+	size_t i;
 	int k, started = 0;
 	char lab[24];
 
@@ -229,15 +247,7 @@ chart_rate(struct rb_buf *b, const char *id, const char *title,
 	rb_buf_addf(b, "<svg id=\"%s\" class=\"chart\" role=\"img\" "
 		    "aria-label=\"%s\" viewBox=\"0 0 %g %g\" width=\"%g\" "
 		    "height=\"%g\">", id, title, W, H, W, H);
-	for (k = 0; k <= 4; k++) {
-		double y = T + (H - T - Bm) * (1 - k / 4.0);
-
-		rb_health_pct(max * k / 4, lab, sizeof(lab));
-		rb_buf_addf(b, "<line x1=\"%g\" x2=\"%g\" y1=\"%.1f\" "
-			    "y2=\"%.1f\" stroke=\"#eaeef2\"/><text x=\"%g\" "
-			    "y=\"%.1f\" text-anchor=\"end\">%s</text>",
-			    L, W - R, y, y, L - 6, y + 4, lab);
-	}
+	axes(b, L, W - R, T, H - Bm, max, 1, days, nd, bw, 5);
 	for (k = 0; k < 2; k++) {
 		double v = k ? crit : warn;
 		double y = T + (H - T - Bm) * (1 - v / max);
@@ -266,13 +276,7 @@ chart_rate(struct rb_buf *b, const char *id, const char *title,
 			    L + bw * ((double)i + 0.5), y);
 		started = 1;
 	}
-	rb_buf_adds(b, "\"/>");
-	step = nd > 8 ? (nd + 4) / 5 : 1;
-	for (i = 0; i < nd; i += step)
-		rb_buf_addf(b, "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\">"
-			    "%.5s</text>", L + bw * ((double)i + 0.5),
-			    H - Bm + 16, days[i].day + 5);
-	rb_buf_adds(b, "</svg>");
+	rb_buf_adds(b, "\"/></svg>");
 }
 
 /* Horizontal bars, stacked by class, of the top groups. */
