@@ -11,6 +11,7 @@
 #include "apply_int.h"
 #include "ledger.h"
 #include "log.h"
+#include "parsers/addr.h"
 #include "parsers/bounce.h"
 #include "parsers/core/arena.h"
 #include "parsers/core/buf.h"
@@ -433,7 +434,7 @@ act(struct rb_apply *a, const struct rb_ev *e, enum rb_effect *fx,
 	if (want != RB_FX_SUPPRESSED && want != RB_FX_RETRY &&
 	    want != RB_FX_RESET)
 		return 0;
-	if (*e->addr == '\0') {
+	if (*e->addr == '\0' || rb_addr_is_placeholder(e->addr)) {
 		*fx = RB_FX_NOADDRESS;
 		return 0;
 	}

@@ -90,10 +90,85 @@ line_end(const char *p, const char *end)
 	return p;
 }
 
+/* A "From " line as mbox writers make it: "From SENDER DATE", the date
+   as asctime(3) writes it, perhaps with a zone before the year ("From
+   MAILER-DAEMON  Thu Jul  2 12:05:05 2020").  Mutt checks the same way:
+   a text line that starts with "From " seldom has a time and a year. */
+static int
+is_postmark(const char *p, const char *end)
+{
+	int i, digits = 0;
+
+	p += 5;
+	while (p < end && *p != ' ' && *p != '\n' && *p != '\r')
+		p++;		/* the sender, "MAILER-DAEMON" or an address */
+	while (p < end && *p == ' ')
+		p++;
+	for (i = 0; i < 3; i++, p++)	/* weekday */
+		if (p >= end || !((*p >= 'A' && *p <= 'Z') ||
+				  (*p >= 'a' && *p <= 'z')))
+			return 0;
+	if (p >= end || *p++ != ' ')
+		return 0;
+	for (i = 0; i < 3; i++, p++)	/* month */
+		if (p >= end || !((*p >= 'A' && *p <= 'Z') ||
+				  (*p >= 'a' && *p <= 'z')))
+			return 0;
+	while (p < end && *p == ' ')
+		p++;
+	for (i = 0; i < 2 && p < end && *p >= '0' && *p <= '9'; i++)
+		p++;		/* day */
+	if (i == 0 || p >= end || *p++ != ' ')
+		return 0;
+	if (end - p < 5 || !(p[0] >= '0' && p[0] <= '9') || p[2] != ':')
+		return 0;	/* hh:mm */
+	/* and a year, after the seconds or a zone */
+	for (; p < end && *p != '\n' && *p != '\r'; p++) {
+		digits = *p >= '0' && *p <= '9' ? digits + 1 : 0;
+		if (digits == 4 && (p + 1 == end || p[1] == ' ' ||
+				    p[1] == '\n' || p[1] == '\r'))
+			return 1;
+	}
+	return 0;
+}
+
+/* A header field's name and colon, as a message's first line is. */
+static int
+is_field(const char *p, const char *end)
+{
+	const char *s = p;
+
+	while (p < end && *p > ' ' && *p < 127 && *p != ':')
+		p++;
+	return p > s && p < end && *p == ':';
+}
+
+/* A MIME closing delimiter, "--BOUNDARY--", with white space after. */
+static int
+is_close_delim(const char *p, const char *end)
+{
+	const char *e = p;
+
+	while (e < end && *e != '\n' && *e != '\r')
+		e++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	return e - p > 4 && p[0] == '-' && p[1] == '-' && e[-1] == '-' &&
+	       e[-2] == '-';
+}
+
 /* Splits an mbox; the "From " line itself is not part of the message.
+   A "From " line starts a message after a blank line, or anywhere when it
+   is a whole postmark followed by a header field (two files concatenated
+   without a blank line between them).
    Messages are named PATH#N, or PATH alone when there is only one (a
-   single message saved with its envelope line).  With single (a Maildir
-   file), only the first line counts as an envelope line. */
+   single message saved with its envelope line).  With single (a file of
+   a directory, where one message is expected), only postmarks followed by
+   a header field, and right after a closing MIME boundary (blank lines
+   between), start another message: two multipart bounces saved in one
+   file.  A message quoted in a bounce's text with its postmark stays in
+   the bounce.  All keep the file's name: the file is where a user will
+   look for them, and their Message-IDs tell them apart. */
 static int
 each_mbox(struct walk *w, const char *path, const char *data, size_t len,
 	  int single)
@@ -101,12 +176,15 @@ each_mbox(struct walk *w, const char *path, const char *data, size_t len,
 	const char *p = data, *end = data + len;
 	const char **from = NULL;	/* where each "From " line starts */
 	size_t n = 0, cap = 0, i;
-	int blank = 1, rc = 0;
+	int blank = 1, closed = 0, rc = 0;
 
 	while (p < end) {
 		const char *next = line_end(p, end);
 
-		if (blank && is_from_line(p, end) && (!single || n == 0)) {
+		if (is_from_line(p, end) &&
+		    (n == 0 || (blank && !single) ||
+		     ((closed || !single) && is_postmark(p, end) &&
+		      is_field(next, end)))) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;
 				from = rb_xreallocarray(from, cap,
@@ -115,6 +193,8 @@ each_mbox(struct walk *w, const char *path, const char *data, size_t len,
 			from[n++] = p;
 		}
 		blank = *p == '\n' || *p == '\r';
+		if (!blank)
+			closed = is_close_delim(p, end);
 		p = next;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
@@ -122,7 +202,7 @@ each_mbox(struct walk *w, const char *path, const char *data, size_t len,
 		const char *b = line_end(from[i], e);
 		char src[4096];
 
-		if (n == 1)
+		if (n == 1 || single)
 			snprintf(src, sizeof(src), "%s", path);
 		else
 			snprintf(src, sizeof(src), "%s#%zu", path, i + 1);

@@ -124,6 +124,16 @@ rb_addr_domain(const char *s)
 	return at ? at + 1 : "";
 }
 
+int
+rb_addr_is_placeholder(const char *s)
+{
+	const char *d = rb_addr_domain(s);
+	size_t n = strlen(d);
+
+	return *d != '\0' && (rb_strcaseeq(d, "invalid") ||
+			       (n > 8 && rb_strcaseeq(d + n - 8, ".invalid")));
+}
+
 const char *
 rb_addr_clean(struct rb_arena *a, const char *s, const char **type_r)
 {

@@ -29,6 +29,18 @@ const char *rb_addr_clean(struct rb_arena *a, const char *s,
    not required (local domains exist). */
 int rb_addr_plausible(const char *s);
 
+/* The recipient of a complaint whose report and returned message name
+   nobody (To: undisclosed-recipients:;).  It is Sisimai's spelling, so
+   that records compare with the most used bounce analyser's, and it lies
+   in ".invalid" (RFC 2606), which no mail reaches: the ledger keeps the
+   event but acts on no address in that domain. */
+#define RB_ADDR_UNDISCLOSED \
+	"undisclosed-recipient-in-headers@libsisimai.org.invalid"
+
+/* 1 when the addr-spec s is in the reserved top-level domain "invalid"
+   (RFC 2606), a placeholder such as RB_ADDR_UNDISCLOSED. */
+int rb_addr_is_placeholder(const char *s);
+
 /* The domain of an addr-spec (after the last '@'), or "". */
 const char *rb_addr_domain(const char *s);
 

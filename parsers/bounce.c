@@ -548,7 +548,7 @@ try_arf(struct job *j)
 			if (r == NULL)
 				break;
 			got++;
-			r->recipient = na ? addr[k] : "";
+			r->recipient = na ? addr[k] : RB_ADDR_UNDISCLOSED;
 			r->reporting_mta = rmta;
 			r->feedback_type = ftype ? rb_lower(rb_arena_strdup(
 					   j->a, ftype)) : "abuse";
@@ -677,6 +677,46 @@ find_line(const char *text, size_t len, const char *addr, int mode,
 	return 0;
 }
 
+/* A local delivery agent's complaint: "NAME: TEXT", NAME a program
+   ("mail.local", "procmail", "maildrop"). */
+static int
+agent_line(const char *p, const char *e)
+{
+	const char *s = p;
+
+	while (p < e && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			 (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+			 *p == '-'))
+		p++;
+	return p > s && e - p > 2 && p[0] == ':' && p[1] == ' ' &&
+	       memchr(s, '@', (size_t)(e - s)) == NULL;
+}
+
+/* Sendmail writes what its local mailer said on the lines above its own
+   reply line ("mail.local: unknown user: ann" over "554 <ann@...>...
+   Service unavailable"); the mailer's words are the cause.  Moves *b back
+   over up to 3 such lines directly above it. */
+static void
+with_agent_lines(const char *text, const char **b)
+{
+	int k;
+
+	for (k = 0; k < 3 && *b > text; k++) {
+		const char *e = *b, *p;
+
+		if (e[-1] != '\n' && e[-1] != '\r')
+			return;
+		e--;
+		if (e > text && *e == '\n' && e[-1] == '\r')
+			e--;
+		for (p = e; p > text && p[-1] != '\n' && p[-1] != '\r'; p--)
+			;
+		if (!agent_line(p, e))
+			return;
+		*b = p;
+	}
+}
+
 /* Delivery-status groups without a Diagnostic-Code: the bounce's own text
    (a Sendmail transcript, say) usually says what happened. */
 static void
@@ -702,9 +742,10 @@ diagnostic_from_text(struct job *j, const struct rb_mime_part *top)
 					len = RB_MAX_TEXT_BYTES;
 			}
 		}
-		if (!find_line(text, len, r->recipient, 0, &b, &e) &&
-		    !(j->n == 1 && find_line(text, len, "", 1, &b, &e)) &&
-		    !find_line(text, len, r->recipient, 2, &b, &e))
+		if (find_line(text, len, r->recipient, 0, &b, &e) ||
+		    (j->n == 1 && find_line(text, len, "", 1, &b, &e)))
+			with_agent_lines(text, &b);
+		else if (!find_line(text, len, r->recipient, 2, &b, &e))
 			continue;
 		d = rb_arena_strndup(j->a, b, (size_t)(e - b));
 		rb_squeeze(d);

@@ -51,6 +51,20 @@ done >"$TMP/box.mbox"
 $REBOUND parse --jsonl "$TMP/box.mbox" >"$TMP/box.jsonl"
 ok "an mbox is split into its messages" \
 	test "$(grep -c "box.mbox#[123]\"" "$TMP/box.jsonl")" -eq 3
+# A file of a directory that holds two bounces (two multipart reports
+# saved one after the other, with or without a blank line between): both
+# are read, named by the file.  A message quoted in a bounce's text with
+# its postmark is not split off.
+mkdir "$TMP/multi"
+cp fixtures/dsn/rfc3464-28.eml fixtures/multi/rhost-cox-01.eml \
+	fixtures/not/rb-issue-368-bug.eml "$TMP/multi/"
+$REBOUND parse --jsonl --all "$TMP/multi" >"$TMP/multi.jsonl"
+ok "two reports in one file of a directory give two records" \
+	test "$(grep -c '/rfc3464-28.eml","message_id":"20151025071[88]' "$TMP/multi.jsonl")" -eq 2
+ok "also without a blank line before the second postmark" \
+	test "$(grep -c '/rhost-cox-01.eml","message_id":"20200702160505\.' "$TMP/multi.jsonl")" -eq 2
+ok "a postmark quoted in a bounce's text does not split it" \
+	test "$(grep -c '/rb-issue-368-bug.eml"' "$TMP/multi.jsonl")" -eq 1
 ok "standard input is read" sh -c "$REBOUND parse --jsonl - <fixtures/arf/arf-01.eml | grep -q '\"source\":\"-\"'"
 
 # --header keeps a header of the returned message.

@@ -141,6 +141,12 @@ $REBOUND suppression show --db "$DB" PLAINT@example.com >"$TMP/raw"
 ok "suppression show prints the kept raw bounce behind it" cmp -s "$TMP/raw" "$IN/c1"
 chk "$NOW" carol@gmail.com
 ok "block: not suppressed" test "$rc" -eq 0 -a "$(cat "$TMP/chk")" = "carol@gmail.com sendable"
+# A complaint that names nobody: the event is kept, no address is acted on.
+ing fixtures/arf/arf-11.eml
+ok "a complaint without a recipient: event with effect noaddress" \
+	test "$(q "SELECT effect FROM events WHERE address LIKE '%.invalid'")" = noaddress
+ok "and no suppression of the placeholder address" \
+	test "$(q "SELECT count(*) FROM suppressions WHERE address LIKE '%.invalid'")" -eq 0
 ok "block: counted" test "$(q "SELECT effect FROM events WHERE address = 'carol@gmail.com'")" = counted
 chk 2026-03-02T03:05:00Z carol@gmail.com reset@example.com
 ok "check: sendable and deferred exits 2" test "$rc" -eq 2

@@ -58,9 +58,16 @@ run "$TMP/a.yaml"
 ok "run --once exits 0" test "$rc" -eq 0
 ok "the summary line: bounces: fetched $N" test "$(fetched)" = "$N"
 ok "one summary line per account" test "$(grep -c '^bounces: ' "$TMP/out")" -eq 1
-ok "as many messages as ingest counts (duplicates skipped alike)" \
+# A corpus file that holds two bounces (two multipart reports saved in one
+# file) is two messages to ingest, but one IMAP message once loaded.
+q "$TMP/ref.db" 'SELECT source FROM messages GROUP BY source HAVING count(*) > 1' |
+	sed 's|.*/||' >"$TMP/multi"
+E=$(q "$TMP/ref.db" 'SELECT count(*) - count(DISTINCT source) FROM messages')
+ok "$(grep -c . "$TMP/multi") corpus file(s) hold two messages or more ($E more messages)" \
+	test "$E" -ge "$(grep -c . "$TMP/multi")"
+ok "as many messages as ingest counts, a file of several counting once" \
 	test "$(q "$TMP/a.db" 'SELECT count(*) FROM messages')" -eq \
-	"$(q "$TMP/ref.db" 'SELECT count(*) FROM messages')"
+	"$(($(q "$TMP/ref.db" 'SELECT count(*) FROM messages') - E))"
 ledger_dump "$TMP/ref.db" suppressions >"$TMP/ref.sup"
 ledger_dump "$TMP/a.db" suppressions >"$TMP/a.sup"
 ok "the same suppressions as ingest ($(wc -l <"$TMP/ref.sup") rows)" \
@@ -73,31 +80,34 @@ ok "the same retry ledger as ingest ($(wc -l <"$TMP/ref.retry") rows)" \
 # differences that come from IMAP, not from rebound: Dovecot serves a NUL
 # byte as 0x80 (an IMAP literal cannot hold NUL), so a message with one has
 # other bytes, hence another hash; and byte offsets in warnings count the
-# CRs of IMAP's CRLF.  Those messages are left out, the offsets made N.
-# ($TMP/bsd: a copy of the corpus without them, for later.)
-"$DV_PYTHON" - "$BSD" "$TMP/bsd" >"$TMP/nul" <<'EOF'
+# CRs of IMAP's CRLF.  Those messages are left out, the offsets made N; so
+# are the files of several messages.
+# ($TMP/bsd: a copy of the corpus without either, for later.)
+"$DV_PYTHON" - "$BSD" "$TMP/bsd" "$TMP/multi" >"$TMP/nul" <<'EOF'
 import os, sys
 os.mkdir(sys.argv[2])
+multi = set(open(sys.argv[3]).read().split())
 for n in sorted(os.listdir(sys.argv[1])):
     with open(os.path.join(sys.argv[1], n), "rb") as fh:
         data = fh.read()
     if b"\0" in data:
         print(n)
-    else:
+    elif n not in multi:
         with open(os.path.join(sys.argv[2], n), "wb") as fh:
             fh.write(data)
 EOF
 K=$(grep -c . "$TMP/nul")
 echo "# $K corpus file(s) with a NUL byte: $(tr '\n' ' ' <"$TMP/nul")"
+KM=$(grep -c . "$TMP/multi")
 q "$TMP/ref.db" 'SELECT hash FROM messages' | LC_ALL=C sort >"$TMP/ref.h"
 q "$TMP/a.db" 'SELECT hash FROM messages' | LC_ALL=C sort >"$TMP/a.h"
 LC_ALL=C comm -23 "$TMP/ref.h" "$TMP/a.h" >"$TMP/only.ref"
 LC_ALL=C comm -13 "$TMP/ref.h" "$TMP/a.h" >"$TMP/only.a"
-while read -r f; do
+cat "$TMP/nul" "$TMP/multi" | while read -r f; do
 	q "$TMP/ref.db" "SELECT hash FROM messages WHERE source LIKE '%/$f'"
-done <"$TMP/nul" | LC_ALL=C sort >"$TMP/nul.h"
-ok "only the $K message(s) with a NUL byte hash differently" \
-	test "$(wc -l <"$TMP/only.a")" -eq "$K" -a "$(cat "$TMP/only.ref")" = "$(cat "$TMP/nul.h")"
+done | LC_ALL=C sort >"$TMP/odd.h"
+ok "only the $K message(s) with a NUL byte and the $KM file(s) of several hash differently" \
+	test "$(wc -l <"$TMP/only.a")" -eq "$((K + KM))" -a "$(cat "$TMP/only.ref")" = "$(cat "$TMP/odd.h")"
 cat "$TMP/only.ref" "$TMP/only.a" >"$TMP/skip.h"
 echo 0000 >>"$TMP/skip.h"
 ledger_dump "$TMP/ref.db" | grep -vF -f "$TMP/skip.h" |
@@ -117,15 +127,15 @@ ok "and fetches 0" test "$(fetched)" = 0
 exact "$TMP/a.db" >"$TMP/a2.exact"
 ok "and changes nothing in the ledger" same "$TMP/a1.exact" "$TMP/a2.exact"
 $REBOUND ingest --db "$TMP/a.db" --now "$NOW" "$TMP/bsd" >"$TMP/ing" 2>"$TMP/err"
-ok "ingest of the same files after IMAP: all duplicates (but the NUL ones)" \
-	grep -q "^messages: $((N - K)) (new 0, duplicates skipped $((N - K))" "$TMP/ing"
+ok "ingest of the same files after IMAP: all duplicates (but the NUL ones and the files of several)" \
+	grep -q "^messages: $((N - K - KM)) (new 0, duplicates skipped $((N - K - KM))" "$TMP/ing"
 exact "$TMP/a.db" >"$TMP/a3.exact"
 ok "and the ledger is unchanged" same "$TMP/a1.exact" "$TMP/a3.exact"
 $REBOUND run --config "$TMP/a.yaml" --once --db "$TMP/a2.db" --now "$NOW" \
 	</dev/null >"$TMP/out" 2>"$TMP/err"
 ok "--db overrides the configuration's database" test $? -eq 0 -a \
 	"$(fetched)" = "$N" -a "$(q "$TMP/a2.db" 'SELECT count(*) FROM messages')" -eq \
-	"$(q "$TMP/ref.db" 'SELECT count(*) FROM messages')"
+	"$(q "$TMP/a.db" 'SELECT count(*) FROM messages')"
 
 # (b) End to end with the defaults: the sample mailbox is read, INBOX ends
 # empty, rebound/processed and rebound/undecoded hold every message once,

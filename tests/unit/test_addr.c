@@ -40,6 +40,11 @@ main(void)
 	CHECK(!rb_addr_plausible("a b@c"));
 	CHECK(!rb_addr_plausible("ab"));
 	CHECK_STR(rb_addr_domain("a@b@example.org"), "example.org");
+	CHECK(rb_addr_is_placeholder(RB_ADDR_UNDISCLOSED));
+	CHECK(rb_addr_is_placeholder("a@INVALID"));
+	CHECK(!rb_addr_is_placeholder("a@example.org"));
+	CHECK(!rb_addr_is_placeholder("a@notinvalid"));
+	CHECK(!rb_addr_is_placeholder("invalid"));
 	rb_arena_free(&a);
 	return check_end();
 }
