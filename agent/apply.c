@@ -29,13 +29,60 @@ rb_apply_new(struct rb_ledger *l, const struct rb_parser *p,
 
 	a->l = l;
 	a->p = p;
-	a->c = p ? rb_pctx_new(p) : NULL;
 	a->a = rb_arena_new();
 	a->o = *o;
 	rb_buf_init(&a->json, 1u << 24);
-	if (deflateInit(&a->z, 6) != Z_OK)
-		rb_panic("zlib: deflateInit failed");
+	if (p != NULL) {
+		a->w0 = rb_apply_worker_new(a);
+		a->p0 = rb_prep_new();
+	}
 	return a;
+}
+
+struct rb_apply_worker *
+rb_apply_worker_new(const struct rb_apply *a)
+{
+	struct rb_apply_worker *w = rb_xcalloc(1, sizeof(*w));
+
+	w->c = rb_pctx_new(a->p);
+	if (deflateInit(&w->z, 6) != Z_OK)
+		rb_panic("zlib: deflateInit failed");
+	return w;
+}
+
+void
+rb_apply_worker_free(struct rb_apply_worker **wp)
+{
+	struct rb_apply_worker *w = *wp;
+
+	if (w == NULL)
+		return;
+	rb_pctx_free(&w->c);
+	deflateEnd(&w->z);
+	free(w);
+	*wp = NULL;
+}
+
+struct rb_prep *
+rb_prep_new(void)
+{
+	struct rb_prep *pr = rb_xcalloc(1, sizeof(*pr));
+
+	pr->a = rb_arena_new();
+	return pr;
+}
+
+void
+rb_prep_free(struct rb_prep **pp)
+{
+	struct rb_prep *pr = *pp;
+
+	if (pr == NULL)
+		return;
+	rb_arena_free(&pr->a);
+	free(pr->z);
+	free(pr);
+	*pp = NULL;
 }
 
 void
@@ -45,11 +92,10 @@ rb_apply_free(struct rb_apply **ap)
 
 	if (a == NULL)
 		return;
-	rb_pctx_free(&a->c);
+	rb_apply_worker_free(&a->w0);
+	rb_prep_free(&a->p0);
 	rb_arena_free(&a->a);
 	rb_buf_deinit(&a->json);
-	deflateEnd(&a->z);
-	free(a->zout);
 	free(a);
 	*ap = NULL;
 }
@@ -123,28 +169,27 @@ rb_apply_hash(const char *data, size_t len, char out[65])
 #define RB_MAX_RAW_BYTES ((size_t)1 << 30)
 
 /* zlib's state (about 256 KiB, cleared on every init) is made once per
-   rb_apply and reset per message, and the output buffer kept: compress2()
+   worker and reset per message, and the output buffer kept: compress2()
    per message cost more than the rest of storing it. */
-static const void *
-raw_pack(struct rb_apply *a, const char *data, size_t len, size_t *outlen)
+static void
+raw_pack(struct rb_apply_worker *w, struct rb_prep *pr)
 {
-	uLong n = deflateBound(&a->z, (uLong)len);
+	uLong n = deflateBound(&w->z, (uLong)pr->len);
 
-	if (n > a->zcap) {
-		free(a->zout);
-		a->zcap = n;
-		a->zout = rb_xmalloc(n);
+	if (n > pr->zcap) {
+		free(pr->z);
+		pr->zcap = n;
+		pr->z = rb_xmalloc(n);
 	}
-	if (deflateReset(&a->z) != Z_OK)
+	if (deflateReset(&w->z) != Z_OK)
 		rb_panic("zlib: deflateReset failed");
-	a->z.next_in = (Bytef *)data;
-	a->z.avail_in = (uInt)len;
-	a->z.next_out = a->zout;
-	a->z.avail_out = (uInt)a->zcap;
-	if (deflate(&a->z, Z_FINISH) != Z_STREAM_END)
+	w->z.next_in = (Bytef *)pr->data;
+	w->z.avail_in = (uInt)pr->len;
+	w->z.next_out = pr->z;
+	w->z.avail_out = (uInt)pr->zcap;
+	if (deflate(&w->z, Z_FINISH) != Z_STREAM_END)
 		rb_panic("zlib: deflate did not finish");
-	*outlen = a->z.total_out;
-	return a->zout;
+	pr->zlen = w->z.total_out;
 }
 
 int
@@ -250,7 +295,7 @@ rb_verp_decode(const char *pattern, const char *addr, char *out, size_t n)
 /* Addresses */
 
 static const char *
-norm_addr(struct rb_apply *a, const char *s)
+norm_in(struct rb_arena *ar, const char *s)
 {
 	struct rb_str t = rb_str_trim((struct rb_str){s, strlen(s)});
 	char *r;
@@ -259,8 +304,14 @@ norm_addr(struct rb_apply *a, const char *s)
 		t.p++;
 		t.len -= 2;
 	}
-	r = rb_arena_strndup(a->a, t.p, t.len);
+	r = rb_arena_strndup(ar, t.p, t.len);
 	return rb_lower(r);
+}
+
+static const char *
+norm_addr(struct rb_apply *a, const char *s)
+{
+	return norm_in(a->a, s);
 }
 
 static const char *
@@ -272,8 +323,9 @@ domain_of(const char *addr)
 }
 
 /* The address the bounce was delivered to, VERP-decoded; "" if none. */
-const char *
-rb_apply_verp(struct rb_apply *a, const struct rb_bounce *b)
+static const char *
+verp_in(const struct rb_apply *a, struct rb_arena *ar,
+	const struct rb_bounce *b)
 {
 	char out[VERP_MAX + 2];
 	size_t i;
@@ -281,10 +333,16 @@ rb_apply_verp(struct rb_apply *a, const struct rb_bounce *b)
 	if (a->o.verp == NULL)
 		return "";
 	for (i = 0; i < b->nto; i++)
-		if (rb_verp_decode(a->o.verp, norm_addr(a, b->to[i]), out,
+		if (rb_verp_decode(a->o.verp, norm_in(ar, b->to[i]), out,
 				   sizeof(out)))
-			return rb_arena_strdup(a->a, out);
+			return rb_arena_strdup(ar, out);
 	return "";
+}
+
+const char *
+rb_apply_verp(struct rb_apply *a, const struct rb_bounce *b)
+{
+	return verp_in(a, a->a, b);
 }
 
 /* The VERP address applies when the records all name one recipient. */
@@ -624,10 +682,12 @@ dup_found(struct rb_apply *a, int64_t id, struct rb_err *err)
 }
 
 static int
-store_message(struct rb_apply *a, int64_t seq, const char *hash,
-	      const char *source, const char *verp, const struct rb_bounce *b,
-	      const char *data, size_t len, struct rb_err *err)
+store_message(struct rb_apply *a, int64_t seq, const struct rb_prep *pr,
+	      struct rb_err *err)
 {
+	const char *hash = pr->hash, *source = pr->source, *verp = pr->verp;
+	const struct rb_bounce *b = &pr->b;
+	size_t len = pr->len;
 	size_t zlen;
 	const void *z;
 
@@ -639,7 +699,8 @@ store_message(struct rb_apply *a, int64_t seq, const char *hash,
 				  RB_VINT(b->n)),
 			  NULL, NULL, err) < 0)
 		return -1;
-	z = raw_pack(a, data, len, &zlen);
+	z = pr->z;
+	zlen = pr->zlen;
 	return rb_ledger_run(a->l, RB_Q_RAW_ADD,
 			     RB_ARGS(RB_VINT(seq), RB_VINT(len),
 				     RB_VBLOB(z, zlen)), NULL, NULL, err) < 0 ?
@@ -654,31 +715,55 @@ message_done(struct rb_apply *a)
 }
 
 int
-rb_apply_message(struct rb_apply *a, const char *source, const char *data,
-		 size_t len, struct rb_err *err)
+rb_apply_precheck(struct rb_apply *a, struct rb_prep *pr, const char *source,
+		  const char *data, size_t len, struct rb_err *err)
 {
-	struct rb_bounce b;
-	const char *verp;
-	char hash[65];
+	int64_t id;
+	int r;
+
+	pr->source = source;
+	pr->data = data;
+	pr->len = len;
+	memset(&a->cur, 0, sizeof(a->cur));
+	a->cur.messages = 1;
+	a->last = RB_AO_FAILED;
+	rb_apply_hash(data, len, pr->hash);
+	if ((r = is_dup(a, pr->hash, NULL, source, &id, err)) != 0) {
+		if (r < 0 || dup_found(a, id, err) != 0)
+			return -1;
+		message_done(a);
+		return 1;
+	}
+	return 0;
+}
+
+void
+rb_apply_prepare(const struct rb_apply *a, struct rb_apply_worker *w,
+		 struct rb_prep *pr)
+{
+	rb_arena_reset(pr->a);
+	rb_bounce_parse(a->p, w->c, pr->a, pr->data, pr->len, pr->source,
+			&pr->b, NULL);
+	pr->verp = verp_in(a, pr->a, &pr->b);
+	raw_pack(w, pr);
+}
+
+int
+rb_apply_prepared(struct rb_apply *a, struct rb_prep *pr, struct rb_err *err)
+{
+	const struct rb_bounce *b = &pr->b;
+	const char *verp = pr->verp;
 	int64_t seq, id;
 	int r;
 
 	memset(&a->cur, 0, sizeof(a->cur));
 	a->cur.messages = 1;
 	a->last = RB_AO_FAILED;
-	rb_apply_hash(data, len, hash);
-	if ((r = is_dup(a, hash, NULL, source, &id, err)) != 0) {
-		if (r < 0 || dup_found(a, id, err) != 0)
-			return -1;
-		message_done(a);
-		return 0;
-	}
 	rb_arena_reset(a->a);
-	rb_bounce_parse(a->p, a->c, a->a, data, len, source, &b, NULL);
-	verp = rb_apply_verp(a, &b);
 	if (!a->batch && rb_ledger_begin(a->l, err) != 0)
 		return -1;
-	if ((r = is_dup(a, hash, b.message_id, source, &id, err)) != 0) {
+	if ((r = is_dup(a, pr->hash, b->message_id, pr->source, &id,
+			err)) != 0) {
 		if (r < 0 || dup_found(a, id, err) != 0)
 			goto fail;
 		if (!a->batch)
@@ -687,8 +772,8 @@ rb_apply_message(struct rb_apply *a, const char *source, const char *data,
 		return 0;
 	}
 	if (rb_ledger_int(a->l, RB_Q_SEQ_NEXT, RB_NOARGS, &seq, err) < 0 ||
-	    store_message(a, seq, hash, source, verp, &b, data, len, err) ||
-	    rb_apply_bounce(a, seq, &b, verp, err) != 0 ||
+	    store_message(a, seq, pr, err) ||
+	    rb_apply_bounce(a, seq, b, verp, err) != 0 ||
 	    (!a->batch && rb_ledger_commit(a->l, err) != 0))
 		goto fail;
 	a->cur.fresh = 1;
@@ -699,6 +784,18 @@ fail:
 	if (!a->batch)
 		rb_ledger_rollback(a->l);
 	return -1;
+}
+
+int
+rb_apply_message(struct rb_apply *a, const char *source, const char *data,
+		 size_t len, struct rb_err *err)
+{
+	int r = rb_apply_precheck(a, a->p0, source, data, len, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	rb_apply_prepare(a, a->w0, a->p0);
+	return rb_apply_prepared(a, a->p0, err);
 }
 
 enum rb_apply_outcome

@@ -66,6 +66,29 @@ void rb_apply_free(struct rb_apply **a);
 int rb_apply_message(struct rb_apply *a, const char *source,
 		     const char *data, size_t len, struct rb_err *err);
 
+/* rb_apply_message() in three steps, so that the middle one can run on
+   other threads (ingest --jobs): rb_apply_precheck() hashes the message
+   and returns 1 when the ledger holds its bytes already (it is then
+   counted, and done), 0 when not, -1 on a ledger failure;
+   rb_apply_prepare() parses and packs it, touching only w and pr (one
+   worker per thread; a and its parser are only read); rb_apply_prepared()
+   applies it like rb_apply_message(), in the order of the input, so the
+   ledger is the same.  pr keeps source and data, which must last until
+   then. */
+struct rb_apply_worker;
+struct rb_prep;
+struct rb_apply_worker *rb_apply_worker_new(const struct rb_apply *a);
+void rb_apply_worker_free(struct rb_apply_worker **w);
+struct rb_prep *rb_prep_new(void);
+void rb_prep_free(struct rb_prep **pr);
+int rb_apply_precheck(struct rb_apply *a, struct rb_prep *pr,
+		      const char *source, const char *data, size_t len,
+		      struct rb_err *err);
+void rb_apply_prepare(const struct rb_apply *a, struct rb_apply_worker *w,
+		      struct rb_prep *pr);
+int rb_apply_prepared(struct rb_apply *a, struct rb_prep *pr,
+		      struct rb_err *err);
+
 /* What the last rb_apply_message() made of its message: applied, a
    duplicate (of a message the ledger holds as decoded or undecoded), or
    failed. */

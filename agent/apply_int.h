@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "ledger.h"
+#include "parsers/bounce.h"
 #include "parsers/core/buf.h"
 
 struct rb_arena;
@@ -19,7 +20,8 @@ struct rb_pctx;
 struct rb_apply {
 	struct rb_ledger *l;
 	const struct rb_parser *p;
-	struct rb_pctx *c;
+	struct rb_apply_worker *w0;	/* rb_apply_message()'s own */
+	struct rb_prep *p0;
 	struct rb_arena *a;	/* this message's strings */
 	struct rb_apply_opts o;
 	struct rb_apply_sum sum;
@@ -28,9 +30,22 @@ struct rb_apply {
 	int batch;			/* a batch is open */
 	enum rb_apply_outcome last;	/* of the last message */
 	struct rb_buf json;
+};
+
+struct rb_apply_worker {
+	struct rb_pctx *c;
 	z_stream z;		/* raw bounces are packed with it */
-	unsigned char *zout;
-	size_t zcap;
+};
+
+struct rb_prep {
+	const char *source, *data;	/* the caller's, until applied */
+	size_t len;
+	char hash[65];
+	struct rb_arena *a;	/* the parsed bounce's strings */
+	struct rb_bounce b;
+	const char *verp;
+	unsigned char *z;	/* the packed bytes */
+	size_t zlen, zcap;
 };
 
 /* An event as the policy sees it: fresh from a record or read back. */

@@ -17,23 +17,27 @@
 #include "parsers/core/err.h"
 #include "parsers/rules.h"
 #include "policy.h"
+#include "pool.h"
 #include "ruleset.h"
 
 static const char ingest_usage[] =
 "usage: rebound ingest [--db FILE] [--config FILE] [--rules DIR]...\n"
 "                      [--verp PATTERN]\n"
 "                      [--policy KEY=VALUE]... [--quiet] [--now TIME]\n"
-"                      [--wait SECONDS] PATH...\n"
+"                      [--wait SECONDS] [--jobs N] PATH...\n"
 "\n"
 "Parses bounces (the inputs of `rebound parse`) and applies them to the\n"
-"ledger, one transaction per message; a message already in the ledger\n"
-"(same content or Message-ID) is skipped.  Prints a summary.\n"
+"ledger in input order, one transaction per batch of up to 128 messages;\n"
+"a message already in the ledger (same content or Message-ID) is skipped.\n"
+"Prints a summary.\n"
 "\n"
 "  --rules DIR     add a rule directory (or file) before the shipped rules\n"
 "  --verp PATTERN  the VERP Return-Path, e.g.\n"
 "                  'bounces+{local}={domain}@example.org'\n"
 "  --policy K=V    change a policy number (see rebound(1)), repeatable\n"
 "  --quiet         no progress bar\n"
+"  --jobs N        parse on N threads (default: the cores; 1: none); the\n"
+"                  ledger is the same, messages are applied in order\n"
 RB_CLI_DB_USAGE
 "\n"
 "Exit status: 0 done; 66 a PATH could not be read (the others were\n"
@@ -73,6 +77,7 @@ struct setup {
 	size_t nkv;
 	struct rb_config *cfg;
 	int quiet, apply;
+	int jobs;
 	int64_t since;
 	struct rb_rules *rs;
 	struct rb_parser *p;
@@ -86,6 +91,7 @@ static const struct option opts[] = {
 	{"quiet", no_argument, NULL, 'q'},
 	{"since", required_argument, NULL, 's'},
 	{"apply", no_argument, NULL, 'a'},
+	{"jobs", required_argument, NULL, 'J'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -120,6 +126,13 @@ options(struct setup *s, int argc, char **argv, int replay,
 				return RB_EX_USAGE;
 		} else if (c == 'a' && replay) {
 			s->apply = 1;
+		} else if (c == 'J' && !replay) {
+			if ((s->jobs = rb_pool_parse_jobs(optarg)) < 0) {
+				rb_log(RB_LOG_ERROR, "--jobs: '%s' is not a "
+				       "number from 0 to %d", optarg,
+				       RB_POOL_MAX_JOBS);
+				return RB_EX_USAGE;
+			}
 		} else if (c == 'h') {
 			fputs(usage, stdout);
 			return RB_EX_OK;
@@ -195,6 +208,7 @@ setup_begin(struct setup *s, int argc, char **argv, int replay,
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	s->jobs = rb_pool_cores();
 	rb_cli_db_init(&s->db);
 	rb_policy_init(&s->pol);
 	if ((rc = options(s, argc, argv, replay, usage)) >= 0 ||
@@ -205,24 +219,97 @@ setup_begin(struct setup *s, int argc, char **argv, int replay,
 	return -1;
 }
 
+/* A message of a batch: a copy, and what is made of it off the main
+   thread. */
+struct item {
+	struct rb_msg m;
+	struct rb_prep *pr;
+	int dup;		/* the ledger has its bytes: nothing to do */
+};
+
+/* A batch ends at this many messages (or RB_BATCH_BYTES). */
+#define BATCH_MESSAGES 128
+
 struct run {
 	struct rb_apply *ap;
 	struct rb_err err;
 	int failed;		/* the ledger failed: stop */
 	struct rb_progress bar;
+	struct rb_pool *pool;
+	struct item items[BATCH_MESSAGES];
+	size_t n, bytes;
 };
+
+struct wctx {
+	const struct rb_apply *ap;
+	struct rb_apply_worker *w;
+};
+
+static void
+prepare_item(void *ctx, void *itemp)
+{
+	struct wctx *c = ctx;
+	struct item *it = itemp;
+
+	if (!it->dup)
+		rb_apply_prepare(c->ap, c->w, it->pr);
+}
+
+/* The batch in hand: duplicates by bytes found first, the others parsed
+   and packed on all threads, then applied in order in one transaction (a
+   commit per message cost more than the rest of storing it).  Killed
+   before the commit, the batch is not in the ledger, and the next run
+   reads it again: files stay where they are. */
+static void
+flush(struct run *r)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->n && !r->failed; i++) {
+		struct item *it = &r->items[i];
+
+		rc = rb_apply_precheck(r->ap, it->pr, it->m.source, it->m.data,
+				       it->m.len, &r->err);
+		if (rc < 0)
+			r->failed = 1;
+		it->dup = rc != 0;
+	}
+	if (!r->failed) {
+		rb_pool_run(r->pool, prepare_item, r->items,
+			    sizeof(*r->items), r->n);
+		if (rb_apply_batch_begin(r->ap, &r->err) != 0)
+			r->failed = 1;
+	}
+	for (i = 0; i < r->n; i++) {
+		struct item *it = &r->items[i];
+
+		if (!r->failed && !it->dup &&
+		    rb_apply_prepared(r->ap, it->pr, &r->err) != 0) {
+			rb_apply_batch_abort(r->ap);
+			r->failed = 1;
+		}
+		rb_msg_drop(&it->m);
+	}
+	if (!r->failed && rb_apply_batch_commit(r->ap, &r->err) != 0)
+		r->failed = 1;
+	if (!r->failed)
+		rb_progress_show(&r->bar, rb_apply_sum(r->ap)->messages);
+	r->n = 0;
+	r->bytes = 0;
+}
 
 static int
 one(void *ctx, const char *source, const char *data, size_t len)
 {
 	struct run *r = ctx;
+	struct item *it = &r->items[r->n++];
 
-	if (rb_apply_message(r->ap, source, data, len, &r->err) != 0) {
-		r->failed = 1;
-		return -1;
-	}
-	rb_progress_show(&r->bar, rb_apply_sum(r->ap)->messages);
-	return 0;
+	rb_msg_keep(&it->m, source, data, len);
+	r->bytes += len;
+	if (r->n == BATCH_MESSAGES || r->bytes >= RB_BATCH_BYTES)
+		flush(r);
+	return r->failed ? -1 : 0;
 }
 
 static int
@@ -274,11 +361,21 @@ ingest_paths(struct setup *s, struct rb_ledger *l, char **paths, int n)
 {
 	struct rb_apply_opts ao = {&s->pol, s->verp, s->db.now};
 	struct run r;
-	size_t unreadable = 0;
+	struct wctx wc[RB_POOL_MAX_JOBS];
+	void *ctxs[RB_POOL_MAX_JOBS];
+	size_t unreadable = 0, k;
 	int i, rc = RB_EX_OK;
 
 	memset(&r, 0, sizeof(r));
 	r.ap = rb_apply_new(l, s->p, &ao);
+	for (i = 0; i < s->jobs; i++) {
+		wc[i].ap = r.ap;
+		wc[i].w = rb_apply_worker_new(r.ap);
+		ctxs[i] = &wc[i];
+	}
+	r.pool = rb_pool_new(s->jobs, ctxs);
+	for (k = 0; k < BATCH_MESSAGES; k++)
+		r.items[k].pr = rb_prep_new();
 	if (!s->quiet && isatty(STDERR_FILENO))
 		r.bar.total = count_all(paths, n);
 	r.bar.shown = -1;
@@ -295,7 +392,14 @@ ingest_paths(struct setup *s, struct rb_ledger *l, char **paths, int n)
 			rc = RB_EX_NOINPUT;
 		}
 	}
+	if (r.n)
+		flush(&r);
 	rb_progress_end(&r.bar);
+	rb_pool_free(&r.pool);
+	for (i = 0; i < s->jobs; i++)
+		rb_apply_worker_free(&wc[i].w);
+	for (k = 0; k < BATCH_MESSAGES; k++)
+		rb_prep_free(&r.items[k].pr);
 	if (!r.failed && rb_apply_prune(r.ap, &r.err) != 0)
 		r.failed = 1;
 	summary(rb_apply_sum(r.ap));
@@ -324,6 +428,8 @@ rb_cmd_ingest(int argc, char **argv)
 		setup_deinit(&s);
 		return RB_EX_USAGE;
 	}
+	if (s.jobs > 1)
+		rb_threads_ready();	/* before anything is opened */
 	l = rb_cli_open(&s.db, RB_LEDGER_CREATE | RB_LEDGER_WRITE |
 			RB_LEDGER_RELAXED, &rc);
 	if (l != NULL) {

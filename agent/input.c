@@ -28,6 +28,26 @@ struct walk {
    and a TLB shootdown at munmap, more than reading it. */
 #define READ_MAX (1u << 20)
 
+void
+rb_msg_keep(struct rb_msg *m, const char *source, const char *data,
+	    size_t len)
+{
+	m->source = rb_xstrdup(source);
+	m->data = rb_xmalloc(len + 1);
+	memcpy(m->data, data, len);
+	m->data[len] = '\0';
+	m->len = len;
+}
+
+void
+rb_msg_drop(struct rb_msg *m)
+{
+	free(m->source);
+	free(m->data);
+	m->source = m->data = NULL;
+	m->len = 0;
+}
+
 int
 rb_read_file(const char *path, char **data, size_t *len, struct rb_err *err)
 {
@@ -74,20 +94,14 @@ is_from_line(const char *p, const char *end)
 	return end - p >= 5 && memcmp(p, "From ", 5) == 0;
 }
 
-/* Past the end of the line at p: LF, CRLF or a lone CR (old Mac files). */
+/* Past the end of the line at p, which ends at eol: LF (and so CRLF), or
+   CR in old Mac files, which have no LF at all. */
 static const char *
-line_end(const char *p, const char *end)
+line_end(const char *p, const char *end, char eol)
 {
-	while (p < end && *p != '\n' && *p != '\r')
-		p++;
-	if (p < end && *p == '\r') {
-		p++;
-		if (p < end && *p == '\n')
-			p++;
-	} else if (p < end) {
-		p++;
-	}
-	return p;
+	const char *q = memchr(p, eol, (size_t)(end - p));
+
+	return q ? q + 1 : end;
 }
 
 /* A "From " line as mbox writers make it: "From SENDER DATE", the date
@@ -177,9 +191,10 @@ each_mbox(struct walk *w, const char *path, const char *data, size_t len,
 	const char **from = NULL;	/* where each "From " line starts */
 	size_t n = 0, cap = 0, i;
 	int blank = 1, closed = 0, rc = 0;
+	char eol = memchr(data, '\n', len) ? '\n' : '\r';
 
 	while (p < end) {
-		const char *next = line_end(p, end);
+		const char *next = line_end(p, end, eol);
 
 		if (is_from_line(p, end) &&
 		    (n == 0 || (blank && !single) ||
@@ -199,7 +214,7 @@ each_mbox(struct walk *w, const char *path, const char *data, size_t len,
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		const char *e = i + 1 < n ? from[i + 1] : end;
-		const char *b = line_end(from[i], e);
+		const char *b = line_end(from[i], e, eol);
 		char src[4096];
 
 		if (n == 1 || single)

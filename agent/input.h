@@ -32,6 +32,20 @@ typedef int (*rb_input_fn)(void *ctx, const char *source, const char *data,
 int rb_input_each(const char *path, rb_input_fn fn, void *ctx,
 		  size_t *unreadable, struct rb_err *err);
 
+/* A message kept past the callback, as the batches of parse and ingest
+   --jobs keep them: a copy, NUL-terminated. */
+struct rb_msg {
+	char *source, *data;
+	size_t len;
+};
+
+/* A batch of messages ends at this many bytes (or at its own count). */
+#define RB_BATCH_BYTES (16u << 20)
+
+void rb_msg_keep(struct rb_msg *m, const char *source, const char *data,
+		 size_t len);
+void rb_msg_drop(struct rb_msg *m);
+
 /* Reads a whole file into a malloc'd, NUL-terminated buffer. */
 int rb_read_file(const char *path, char **data, size_t *len,
 		 struct rb_err *err);

@@ -30,7 +30,7 @@ incl() {
 }
 
 valgrind --tool=callgrind --callgrind-out-file="$T/r" \
-	"$B/rebound" parse --jsonl "$CORPUS" >/dev/null 2>"$T/r.err" ||
+	"$B/rebound" parse --jobs 1 --jsonl "$CORPUS" >/dev/null 2>"$T/r.err" ||
 	{ tail -3 "$T/r.err" >&2; exit 1; }
 valgrind --tool=callgrind --callgrind-out-file="$T/c" \
 	"$B/bench/ceiling" "$CORPUS" >/dev/null 2>"$T/c.err" ||

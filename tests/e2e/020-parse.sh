@@ -65,6 +65,18 @@ ok "also without a blank line before the second postmark" \
 	test "$(grep -c '/rhost-cox-01.eml","message_id":"20200702160505\.' "$TMP/multi.jsonl")" -eq 2
 ok "a postmark quoted in a bounce's text does not split it" \
 	test "$(grep -c '/rb-issue-368-bug.eml"' "$TMP/multi.jsonl")" -eq 1
+# --jobs: the same records in the same order on any number of threads.
+C=../shared/corpus/sisimai/maildir/bsd
+$REBOUND parse --jobs 1 --jsonl "$C" >"$TMP/j1.jsonl"
+$REBOUND parse --jobs 3 --jsonl "$C" "$TMP/box.mbox" >"$TMP/j3.jsonl"
+$REBOUND parse --jobs 1 --jsonl "$TMP/box.mbox" >>"$TMP/j1.jsonl"
+ok "--jobs 3 gives what --jobs 1 gives, in order ($(wc -l <"$TMP/j1.jsonl") records)" \
+	cmp -s "$TMP/j1.jsonl" "$TMP/j3.jsonl"
+$REBOUND parse --jobs 1 --table "$C" >"$TMP/t1"
+$REBOUND parse --jobs 2 --table "$C" >"$TMP/t2"
+ok "--jobs 2 --table gives what --jobs 1 --table gives" cmp -s "$TMP/t1" "$TMP/t2"
+$REBOUND parse --jobs two "$C" >/dev/null 2>"$TMP/err"
+ok "--jobs two is a usage error (64)" test $? -eq 64
 ok "standard input is read" sh -c "$REBOUND parse --jsonl - <fixtures/arf/arf-01.eml | grep -q '\"source\":\"-\"'"
 
 # --header keeps a header of the returned message.

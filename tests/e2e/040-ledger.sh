@@ -303,3 +303,15 @@ ok "a bad --policy exits 78" test $? -eq 78
 for c in ingest check "suppression list" "ledger" "undecoded" stats replay; do
 	ok "rebound $c --help" sh -c "$REBOUND $c --help | grep -q usage"
 done
+
+# --jobs: the same ledger, row for row, on any number of threads.
+C=../shared/corpus/sisimai/maildir/bsd
+$REBOUND ingest --quiet --jobs 1 --db "$TMP/j1.db" --now "$NOW" "$C" fixtures/mailbox/sample >/dev/null
+$REBOUND ingest --quiet --jobs 3 --db "$TMP/j3.db" --now "$NOW" "$C" fixtures/mailbox/sample >/dev/null
+sqlite3 "$TMP/j1.db" .dump >"$TMP/j1.sql"
+sqlite3 "$TMP/j3.db" .dump >"$TMP/j3.sql"
+ok "ingest --jobs 3 gives the ledger --jobs 1 gives ($(sqlite3 "$TMP/j1.db" 'SELECT count(*) FROM events') events)" \
+	cmp -s "$TMP/j1.sql" "$TMP/j3.sql"
+$REBOUND ingest --quiet --jobs 3 --db "$TMP/j3.db" --now "$NOW" "$C" >"$TMP/j3.out"
+ok "and a second pass finds every message a duplicate" \
+	grep -q "^messages: [0-9]* (new 0, duplicates skipped" "$TMP/j3.out"
