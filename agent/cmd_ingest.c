@@ -18,6 +18,7 @@
 #include "parsers/rules.h"
 #include "policy.h"
 #include "pool.h"
+#include "prepq.h"
 #include "ruleset.h"
 
 static const char ingest_usage[] =
@@ -219,15 +220,7 @@ setup_begin(struct setup *s, int argc, char **argv, int replay,
 	return -1;
 }
 
-/* A message of a batch: a copy, and what is made of it off the main
-   thread. */
-struct item {
-	struct rb_msg m;
-	struct rb_prep *pr;
-	int dup;		/* the ledger has its bytes: nothing to do */
-};
-
-/* A batch ends at this many messages (or RB_BATCH_BYTES). */
+/* At most this many messages are parsed together (and RB_BATCH_BYTES). */
 #define BATCH_MESSAGES 128
 
 struct run {
@@ -235,81 +228,32 @@ struct run {
 	struct rb_err err;
 	int failed;		/* the ledger failed: stop */
 	struct rb_progress bar;
-	struct rb_pool *pool;
-	struct item items[BATCH_MESSAGES];
-	size_t n, bytes;
+	struct rb_prepq *q;
 };
 
-struct wctx {
-	const struct rb_apply *ap;
-	struct rb_apply_worker *w;
-};
-
-static void
-prepare_item(void *ctx, void *itemp)
+static int
+applied(void *ctx, uint64_t tag, enum rb_apply_outcome outcome,
+	struct rb_err *err)
 {
-	struct wctx *c = ctx;
-	struct item *it = itemp;
+	struct run *r = ctx;
 
-	if (!it->dup)
-		rb_apply_prepare(c->ap, c->w, it->pr);
-}
-
-/* The batch in hand: duplicates by bytes found first, the others parsed
-   and packed on all threads, then applied in order in one transaction (a
-   commit per message cost more than the rest of storing it).  Killed
-   before the commit, the batch is not in the ledger, and the next run
-   reads it again: files stay where they are. */
-static void
-flush(struct run *r)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < r->n && !r->failed; i++) {
-		struct item *it = &r->items[i];
-
-		rc = rb_apply_precheck(r->ap, it->pr, it->m.source, it->m.data,
-				       it->m.len, &r->err);
-		if (rc < 0)
-			r->failed = 1;
-		it->dup = rc != 0;
-	}
-	if (!r->failed) {
-		rb_pool_run(r->pool, prepare_item, r->items,
-			    sizeof(*r->items), r->n);
-		if (rb_apply_batch_begin(r->ap, &r->err) != 0)
-			r->failed = 1;
-	}
-	for (i = 0; i < r->n; i++) {
-		struct item *it = &r->items[i];
-
-		if (!r->failed && !it->dup &&
-		    rb_apply_prepared(r->ap, it->pr, &r->err) != 0) {
-			rb_apply_batch_abort(r->ap);
-			r->failed = 1;
-		}
-		rb_msg_drop(&it->m);
-	}
-	if (!r->failed && rb_apply_batch_commit(r->ap, &r->err) != 0)
-		r->failed = 1;
-	if (!r->failed)
-		rb_progress_show(&r->bar, rb_apply_sum(r->ap)->messages);
-	r->n = 0;
-	r->bytes = 0;
+	(void)tag;
+	(void)outcome;
+	(void)err;
+	rb_progress_show(&r->bar, rb_apply_sum(r->ap)->messages);
+	return 0;
 }
 
 static int
 one(void *ctx, const char *source, const char *data, size_t len)
 {
 	struct run *r = ctx;
-	struct item *it = &r->items[r->n++];
 
-	rb_msg_keep(&it->m, source, data, len);
-	r->bytes += len;
-	if (r->n == BATCH_MESSAGES || r->bytes >= RB_BATCH_BYTES)
-		flush(r);
-	return r->failed ? -1 : 0;
+	if (rb_prepq_add(r->q, source, data, len, 0, &r->err) != 0) {
+		r->failed = 1;
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -361,21 +305,12 @@ ingest_paths(struct setup *s, struct rb_ledger *l, char **paths, int n)
 {
 	struct rb_apply_opts ao = {&s->pol, s->verp, s->db.now};
 	struct run r;
-	struct wctx wc[RB_POOL_MAX_JOBS];
-	void *ctxs[RB_POOL_MAX_JOBS];
-	size_t unreadable = 0, k;
+	size_t unreadable = 0;
 	int i, rc = RB_EX_OK;
 
 	memset(&r, 0, sizeof(r));
 	r.ap = rb_apply_new(l, s->p, &ao);
-	for (i = 0; i < s->jobs; i++) {
-		wc[i].ap = r.ap;
-		wc[i].w = rb_apply_worker_new(r.ap);
-		ctxs[i] = &wc[i];
-	}
-	r.pool = rb_pool_new(s->jobs, ctxs);
-	for (k = 0; k < BATCH_MESSAGES; k++)
-		r.items[k].pr = rb_prep_new();
+	r.q = rb_prepq_new(r.ap, s->jobs, BATCH_MESSAGES, 1, applied, &r);
 	if (!s->quiet && isatty(STDERR_FILENO))
 		r.bar.total = count_all(paths, n);
 	r.bar.shown = -1;
@@ -392,14 +327,10 @@ ingest_paths(struct setup *s, struct rb_ledger *l, char **paths, int n)
 			rc = RB_EX_NOINPUT;
 		}
 	}
-	if (r.n)
-		flush(&r);
+	if (!r.failed && rb_prepq_flush(r.q, &r.err) != 0)
+		r.failed = 1;
 	rb_progress_end(&r.bar);
-	rb_pool_free(&r.pool);
-	for (i = 0; i < s->jobs; i++)
-		rb_apply_worker_free(&wc[i].w);
-	for (k = 0; k < BATCH_MESSAGES; k++)
-		rb_prep_free(&r.items[k].pr);
+	rb_prepq_free(&r.q);
 	if (!r.failed && rb_apply_prune(r.ap, &r.err) != 0)
 		r.failed = 1;
 	summary(rb_apply_sum(r.ap));

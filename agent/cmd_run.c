@@ -23,6 +23,8 @@
 #include "parsers/core/limits.h"
 #include "parsers/rules.h"
 #include "policy.h"
+#include "pool.h"
+#include "prepq.h"
 #include "ruleset.h"
 
 #define BACKOFF_MAX 300		/* seconds between reconnects, at most */
@@ -30,7 +32,7 @@
 static const char run_usage[] =
 "usage: rebound run [--config FILE] [--once] [--account NAME]\n"
 "                   [--db FILE] [--now TIME] [--wait SECONDS]\n"
-"                   [-v | -q] [--log-format text|json]\n"
+"                   [-v | -q] [--log-format text|json] [--jobs N]\n"
 "\n"
 "Polls the accounts of the configuration over IMAP: fetches the messages\n"
 "above the last UID committed, applies them to the ledger with the\n"
@@ -50,6 +52,7 @@ static const char run_usage[] =
 "                  else ./rebound.db)\n"
 "  --now TIME      what \"now\" is for the ledger (ISO 8601 or @EPOCH)\n"
 "  --wait SECONDS  how long to wait for another process's lock (10)\n"
+"  --jobs N        parse each batch on N threads (default: the cores)\n"
 "  -h, --help      this text\n"
 "\n"
 "Prints one line per account: fetched, records by class, new\n"
@@ -109,7 +112,7 @@ struct runner {
 	struct rb_cli_db db;
 	const char *config_path;
 	const char *only;
-	int once, quiet;
+	int once, quiet, jobs;
 	struct rb_config *cfg;
 	struct rb_rules *rs;
 	struct rb_parser *p;
@@ -124,7 +127,9 @@ struct pass {
 	struct runner *r;
 	struct acct *a;
 	struct rb_apply *ap;
+	struct rb_prepq *q;	/* the fetched messages, parsed together */
 	size_t fetched, errors;
+	size_t fetched0;	/* fetched before this batch */
 	uint32_t *uid;		/* this batch's messages and where they go */
 	const struct rb_action **dest;
 	size_t n;
@@ -387,7 +392,6 @@ on_message(void *ctx, const struct rb_imap_msg *m)
 {
 	struct pass *ps = ctx;
 	const struct rb_account *ac = ps->a->ac;
-	const struct rb_action *dest;
 	uint32_t uid = m->uid;
 	char source[640];
 	int k;
@@ -400,7 +404,7 @@ on_message(void *ctx, const struct rb_imap_msg *m)
 	if (m->cut && k > 0 && (size_t)k < sizeof(source))
 		snprintf(source + k, sizeof(source) - (size_t)k,
 			 "/;PARTIAL=0.%zu", m->len);
-	if (ps->n == ps->a->ac->batch_size) {
+	if (ps->fetched - ps->fetched0 == ps->a->ac->batch_size) {
 		rb_log(RB_LOG_WARN, "%s: the server sent UID %u, which was not "
 		       "asked for; ignored", ac->name, uid);
 		return 0;
@@ -408,12 +412,24 @@ on_message(void *ctx, const struct rb_imap_msg *m)
 	if (m->cut)
 		say_cut(ps, m);
 	ps->fetched++;
-	if (rb_apply_message(ps->ap, source, m->data, m->len, &ps->err) != 0) {
+	if (rb_prepq_add(ps->q, source, m->data, m->len, uid, &ps->err) != 0) {
 		ps->ledger_failed = 1;
 		return -1;
 	}
-	dest = rb_apply_last(ps->ap) == RB_AO_UNDECODED ? &ac->undecoded :
-	       &ac->after;
+	return 0;
+}
+
+/* A fetched message is applied: where it goes after the commit. */
+static int
+applied(void *ctx, uint64_t tag, enum rb_apply_outcome outcome,
+	struct rb_err *err)
+{
+	struct pass *ps = ctx;
+	const struct rb_account *ac = ps->a->ac;
+	const struct rb_action *dest;
+	uint32_t uid = (uint32_t)tag;
+
+	dest = outcome == RB_AO_UNDECODED ? &ac->undecoded : &ac->after;
 	ps->uid[ps->n] = uid;
 	ps->dest[ps->n] = dest;
 	ps->n++;
@@ -422,10 +438,8 @@ on_message(void *ctx, const struct rb_imap_msg *m)
 			  RB_ARGS(RB_VTEXT(ac->name), RB_VTEXT(ac->mailbox),
 				  RB_VINT(ps->a->uidvalidity), RB_VINT(uid),
 				  RB_VTEXT(dest->text)),
-			  NULL, NULL, &ps->err) < 0) {
-		ps->ledger_failed = 1;
+			  NULL, NULL, err) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -457,13 +471,22 @@ batch(struct pass *ps, const uint32_t *uids, size_t n)
 	int rc;
 
 	ps->n = 0;
+	ps->fetched0 = ps->fetched;
 	rb_err_clear(&ps->err);
 	rb_err_clear(&err);
 	if (rb_apply_batch_begin(ps->ap, &ps->err) != 0) {
 		ps->ledger_failed = 1;
 		return rb_cli_fail(ps->r->l, &ps->err);
 	}
-	if (rb_imap_fetch(a->im, uids, n, on_message, ps, &err) != 0) {
+	/* The messages are applied as the queue fills, and the rest once
+	   all are fetched. */
+	rc = rb_imap_fetch(a->im, uids, n, on_message, ps, &err);
+	if (rc == 0 && rb_prepq_flush(ps->q, &ps->err) != 0) {
+		ps->ledger_failed = 1;
+		rc = -1;
+	}
+	if (rc != 0) {
+		rb_prepq_drop(ps->q);
 		rb_apply_batch_abort(ps->ap);
 		if (ps->ledger_failed)
 			return rb_cli_fail(ps->r->l, &ps->err);
@@ -604,6 +627,8 @@ pass(struct runner *r, struct acct *a, int loud)
 	ps.r = r;
 	ps.a = a;
 	ps.ap = rb_apply_new(r->l, r->p, &ao);
+	ps.q = rb_prepq_new(ps.ap, r->jobs, ac->batch_size < 128 ?
+			    ac->batch_size : 128, 0, applied, &ps);
 	ps.uid = rb_xreallocarray(NULL, ac->batch_size, sizeof(*ps.uid));
 	ps.dest = rb_xreallocarray(NULL, ac->batch_size, sizeof(*ps.dest));
 	if (rb_imap_fault(a->im) != RB_IF_NONE || !a->uidvalidity)
@@ -646,6 +671,7 @@ pass(struct runner *r, struct acct *a, int loud)
 	free(uids);
 	free(ps.uid);
 	free(ps.dest);
+	rb_prepq_free(&ps.q);
 	rb_apply_free(&ps.ap);
 	/* A session that failed is made again next time. */
 	if (rc != RB_EX_OK)
@@ -799,6 +825,7 @@ static const struct option run_opts[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"log-format", required_argument, NULL, 'L'},
+	{"jobs", required_argument, NULL, 'J'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -838,6 +865,14 @@ run_options(struct runner *r, int argc, char **argv)
 				return RB_EX_USAGE;
 			}
 			break;
+		case 'J':
+			if ((r->jobs = rb_pool_parse_jobs(optarg)) < 0) {
+				rb_log(RB_LOG_ERROR, "--jobs: '%s' is not a "
+				       "number from 0 to %d", optarg,
+				       RB_POOL_MAX_JOBS);
+				return RB_EX_USAGE;
+			}
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return RB_EX_OK;
@@ -867,9 +902,12 @@ rb_cmd_run(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.lockfd = -1;
+	r.jobs = rb_pool_cores();
 	rb_cli_db_init(&r.db);
 	if ((rc = run_options(&r, argc, argv)) >= 0)
 		return rc;
+	if (r.jobs > 1)
+		rb_threads_ready();	/* before anything is opened */
 	r.config_path = r.db.config ? r.db.config : RB_CLI_DEFAULT_CONFIG;
 	if ((rc = load(&r)) >= 0)
 		goto done;

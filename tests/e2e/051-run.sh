@@ -137,6 +137,16 @@ ok "--db overrides the configuration's database" test $? -eq 0 -a \
 	"$(fetched)" = "$N" -a "$(q "$TMP/a2.db" 'SELECT count(*) FROM messages')" -eq \
 	"$(q "$TMP/a.db" 'SELECT count(*) FROM messages')"
 
+# --jobs: the same ledger, row for row, from one thread and from three.
+run "$TMP/a.yaml" --db "$TMP/j1.db" --jobs 1
+ok "run --jobs 1 exits 0" test "$rc" -eq 0
+run "$TMP/a.yaml" --db "$TMP/j3.db" --jobs 3
+ok "run --jobs 3 exits 0" test "$rc" -eq 0
+exact "$TMP/j1.db" | grep -v "^mailboxes|" >"$TMP/j1.exact"
+exact "$TMP/j3.db" | grep -v "^mailboxes|" >"$TMP/j3.exact"
+ok "run --jobs 3 gives the ledger --jobs 1 gives ($(grep -c '^events|' "$TMP/j1.exact") events)" \
+	same "$TMP/j1.exact" "$TMP/j3.exact"
+
 # (b) End to end with the defaults: the sample mailbox is read, INBOX ends
 # empty, rebound/processed and rebound/undecoded hold every message once,
 # the ledger is ingest's.
