@@ -183,56 +183,76 @@ is_close_delim(const char *p, const char *end)
    file.  A message quoted in a bounce's text with its postmark stays in
    the bounce.  All keep the file's name: the file is where a user will
    look for them, and their Message-IDs tell them apart. */
+/* Hands one message of an mbox to the callback: the one whose "From "
+   line is at from, up to e; it is the ith, and alone when it is the only
+   one. */
+static int
+emit(struct walk *w, const char *path, int single, size_t i, int alone,
+     const char *from, const char *e, char eol)
+{
+	const char *b = line_end(from, e, eol);
+	char src[4096];
+
+	if (alone || single)
+		snprintf(src, sizeof(src), "%s", path);
+	else
+		snprintf(src, sizeof(src), "%s#%zu", path, i);
+	return w->fn(w->ctx, src, b, (size_t)(e - b));
+}
+
+/* A mapped mbox is given back to the kernel as it is read, in steps of
+   this many bytes: the callbacks copy what they keep, so the memory of a
+   run stays flat however big the mbox. */
+#define RELEASE_STEP (8u << 20)
+
 static int
 each_mbox(struct walk *w, const char *path, const char *data, size_t len,
-	  int single)
+	  int single, int mapped)
 {
 	const char *p = data, *end = data + len;
-	const char **from = NULL;	/* where each "From " line starts */
-	size_t n = 0, cap = 0, i;
+	const char *cur = NULL;		/* the message in hand's "From " */
+	size_t n = 0, released = 0;
 	int blank = 1, closed = 0, rc = 0;
 	char eol = memchr(data, '\n', len) ? '\n' : '\r';
+	long page = sysconf(_SC_PAGESIZE);
 
-	while (p < end) {
+	while (p < end && rc == 0) {
 		const char *next = line_end(p, end, eol);
 
 		if (is_from_line(p, end) &&
 		    (n == 0 || (blank && !single) ||
 		     ((closed || !single) && is_postmark(p, end) &&
 		      is_field(next, end)))) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				from = rb_xreallocarray(from, cap,
-							sizeof(*from));
+			if (cur != NULL)
+				rc = emit(w, path, single, n, 0, cur, p, eol);
+			cur = p;
+			n++;
+			if (mapped && page > 0 &&
+			    (size_t)(cur - data) - released >= RELEASE_STEP) {
+				size_t to = (size_t)(cur - data) /
+					    (size_t)page * (size_t)page;
+
+				(void)madvise((char *)data + released,
+					      to - released, MADV_DONTNEED);
+				released = to;
 			}
-			from[n++] = p;
 		}
 		blank = *p == '\n' || *p == '\r';
 		if (!blank)
 			closed = is_close_delim(p, end);
 		p = next;
 	}
-	for (i = 0; i < n && rc == 0; i++) {
-		const char *e = i + 1 < n ? from[i + 1] : end;
-		const char *b = line_end(from[i], e, eol);
-		char src[4096];
-
-		if (n == 1 || single)
-			snprintf(src, sizeof(src), "%s", path);
-		else
-			snprintf(src, sizeof(src), "%s#%zu", path, i + 1);
-		rc = w->fn(w->ctx, src, b, (size_t)(e - b));
-	}
-	free(from);
+	if (rc == 0 && cur != NULL)
+		rc = emit(w, path, single, n, n == 1, cur, end, eol);
 	return rc;
 }
 
 static int
 each_data(struct walk *w, const char *path, const char *data, size_t len,
-	  int single)
+	  int single, int mapped)
 {
 	if (is_from_line(data, data + len))
-		return each_mbox(w, path, data, len, single);
+		return each_mbox(w, path, data, len, single, mapped);
 	return w->fn(w->ctx, path, data, len);
 }
 
@@ -275,7 +295,7 @@ read_small(struct walk *w, const char *path, int fd, size_t size, int top,
 	}
 	close(fd);
 	w->buf[n] = '\0';
-	return each_data(w, path, w->buf, n, single);
+	return each_data(w, path, w->buf, n, single, 0);
 }
 
 static int
@@ -305,7 +325,7 @@ each_file(struct walk *w, const char *path, int top, int single)
 	close(fd);
 	if (map == MAP_FAILED)
 		return unreadable(w, path, top, rc);
-	rc = each_data(w, path, map, (size_t)st.st_size, single);
+	rc = each_data(w, path, map, (size_t)st.st_size, single, 1);
 	munmap(map, (size_t)st.st_size);
 	return rc;
 }
@@ -418,7 +438,7 @@ rb_input_each(const char *path, rb_input_fn fn, void *ctx,
 
 		if (rb_read_file("-", &data, &len, err) != 0)
 			return -1;
-		rc = each_data(&w, "-", data, len, 0);
+		rc = each_data(&w, "-", data, len, 0, 0);
 		free(data);
 		return rc;
 	}
