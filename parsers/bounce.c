@@ -102,6 +102,7 @@ struct job {
 					   looked for */
 	struct rb_record *rec;
 	size_t n, cap;
+	int rx_noted;			/* the budget warning was given */
 };
 
 static void
@@ -906,6 +907,39 @@ find_command(struct job *j, const struct rb_mime_part *top,
 	r->command = j->text_cmd;
 }
 
+static const char limit_warning[] =
+	"a classification pattern hit its match limit and was skipped";
+
+/* Once the message's regex budget is spent, says so once; nothing else
+   tells that the rules after that point were not all tried. */
+static void
+note_rx_budget(struct job *j)
+{
+	struct rb_rx_stats st;
+
+	if (j->rx_noted || !rb_rx_spent(j->c->s->rx))
+		return;
+	j->rx_noted = 1;
+	rb_rx_stats(j->c->s->rx, &st);
+	rb_diag_add(&j->warn, "regex budget spent: %lu slow matches, %lu "
+		    "over the match limit; no rule pattern was run on the "
+		    "rest of this message", st.slow, st.limits);
+}
+
+/* The regex work of the message, for `rules explain`. */
+static void
+trace_rx(struct job *j)
+{
+	struct rb_rx_stats st;
+
+	if (j->trace == NULL)
+		return;
+	rb_rx_stats(j->c->s->rx, &st);
+	trace(j, "regex: %lu matches run, %lu slow, %lu over a limit, %lu "
+	      "skipped; budget %u of %u left", st.runs, st.slow, st.limits,
+	      st.skipped, st.budget, RB_REGEX_BUDGET);
+}
+
 static void
 classify(struct job *j, struct rb_record *r)
 {
@@ -937,9 +971,8 @@ classify(struct job *j, struct rb_record *r)
 		in[RB_CI_REPORTING_MTA] = r->reporting_mta;
 		in[RB_CI_RECIPIENT] = r->recipient;
 		rb_rules_classify(rs, j->c->s, in, &v, j->trace);
-		if (v.limit_hit)
-			rb_diag_add(&j->warn, "a classification pattern hit "
-				    "its match limit and was skipped");
+		if (v.limit_hit && !rb_diag_has(&j->warn, limit_warning))
+			rb_diag_add(&j->warn, "%s", limit_warning);
 		r->reason = *v.reason ? v.reason : "undefined";
 		r->rule = v.rule;
 		r->cls = *v.cls ? v.cls : rb_rules_class_of(rs, r->reason,
@@ -970,6 +1003,7 @@ rb_bounce_parse(const struct rb_parser *p, struct rb_pctx *c,
 
 	memset(&j, 0, sizeof(j));
 	memset(out, 0, sizeof(*out));
+	rb_rscratch_reset(c->s);
 	j.p = p;
 	j.c = c;
 	j.a = a;
@@ -1017,6 +1051,7 @@ rb_bounce_parse(const struct rb_parser *p, struct rb_pctx *c,
 		v.trace = tr;
 		if ((got = try_rules(&j, &v)) == 0)
 			got = try_autoreply(&j, &v);
+		note_rx_budget(&j);
 	}
 	if (got == 0) {
 		trace(&j, "no decoder read this message: not a bounce");
@@ -1037,6 +1072,8 @@ rb_bounce_parse(const struct rb_parser *p, struct rb_pctx *c,
 			classify(&j, &j.rec[i]);
 		}
 	}
+	note_rx_budget(&j);
+	trace_rx(&j);
 	for (i = 0; i < j.n; i++)
 		j.rec[i].message_id = out->message_id;
 	if (j.warn.dropped)

@@ -30,7 +30,13 @@ struct rb_rx_scratch {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *jit;
+	uint32_t limit;		/* match limit set in mc */
 	int rc;			/* of the last match */
+	/* The message being read (rb_rx_reset).  Each pattern turned off
+	   spent a unit, so RB_REGEX_BUDGET entries are enough. */
+	struct rb_rx_stats st;
+	const struct rb_regex *off[RB_REGEX_BUDGET];
+	size_t noff;
 };
 
 struct rb_regex *
@@ -143,12 +149,35 @@ rb_rx_scratch_new(void)
 	s->mc = pcre2_match_context_create(NULL);
 	if (s->md == NULL || s->mc == NULL)
 		rb_panic("out of memory (pcre2 match data)");
-	pcre2_set_match_limit(s->mc, RB_REGEX_MATCH_LIMIT);
+	s->limit = RB_REGEX_MATCH_LIMIT;
+	pcre2_set_match_limit(s->mc, s->limit);
 	pcre2_set_depth_limit(s->mc, RB_REGEX_DEPTH_LIMIT);
+	pcre2_set_heap_limit(s->mc, RB_REGEX_HEAP_LIMIT);
 	s->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
 	if (s->jit != NULL)
 		pcre2_jit_stack_assign(s->mc, NULL, s->jit);
+	rb_rx_reset(s);
 	return s;
+}
+
+void
+rb_rx_reset(struct rb_rx_scratch *s)
+{
+	memset(&s->st, 0, sizeof(s->st));
+	s->st.budget = RB_REGEX_BUDGET;
+	s->noff = 0;
+}
+
+int
+rb_rx_spent(const struct rb_rx_scratch *s)
+{
+	return s->st.budget == 0;
+}
+
+void
+rb_rx_stats(const struct rb_rx_scratch *s, struct rb_rx_stats *out)
+{
+	*out = s->st;
 }
 
 void
@@ -184,24 +213,70 @@ jit_once(const struct rb_regex *cre)
 	pthread_mutex_unlock(&re->jit_lock);
 }
 
+static int
+is_off(const struct rb_rx_scratch *s, const struct rb_regex *re)
+{
+	size_t i;
+
+	for (i = 0; i < s->noff; i++)
+		if (s->off[i] == re)
+			return 1;
+	return 0;
+}
+
+static int
+run(const struct rb_regex *re, struct rb_rx_scratch *s, const char *subject,
+    size_t len, size_t start, uint32_t limit)
+{
+	if (s->limit != limit) {
+		pcre2_set_match_limit(s->mc, limit);
+		s->limit = limit;
+	}
+	return pcre2_match(re->code, (PCRE2_SPTR)subject, len, start, 0, s->md,
+			   s->mc);
+}
+
 int
 rb_regex_match(const struct rb_regex *re, struct rb_rx_scratch *s,
 	       const char *subject, size_t len, size_t start)
 {
 	int rc;
 
-	if (start > len)
+	if (start > len) {
+		s->rc = PCRE2_ERROR_NOMATCH;
 		return RB_RX_NOMATCH;
+	}
+	if (s->st.budget == 0 || is_off(s, re)) {
+		s->st.skipped++;
+		s->rc = PCRE2_ERROR_MATCHLIMIT;
+		return RB_RX_LIMIT;
+	}
 	jit_once(re);
-	rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, start, 0, s->md,
-			 s->mc);
+	s->st.runs++;
+	/* Nearly every attempt needs a few hundred steps; running each with
+	   a low limit first finds the few that need more, so that they can
+	   be counted against the message's budget (PCRE2 does not say how
+	   much an attempt did).  A limit only ever stops an attempt, so the
+	   second run's result is the one the full limit alone gives. */
+	rc = run(re, s, subject, len, start, RB_REGEX_QUICK_LIMIT);
+	if (rc == PCRE2_ERROR_MATCHLIMIT) {
+		s->st.slow++;
+		s->st.budget--;
+		rc = run(re, s, subject, len, start, RB_REGEX_MATCH_LIMIT);
+	} else if (rc < 0 && rc != PCRE2_ERROR_NOMATCH &&
+		   rc != PCRE2_ERROR_PARTIAL) {
+		s->st.budget--;
+	}
 	s->rc = rc;
 	if (rc >= 0)
 		return RB_RX_MATCH;
 	if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_PARTIAL)
 		return RB_RX_NOMATCH;
 	/* Match limit, depth limit, heap limit, JIT stack: all "too much
-	   work for this subject". */
+	   work for this subject", and the next line of the same body is
+	   likely the same.  A unit was spent above, so off[] has room. */
+	s->st.limits++;
+	s->off[s->noff++] = re;
 	return RB_RX_LIMIT;
 }
 

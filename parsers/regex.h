@@ -11,6 +11,14 @@
  * A compiled struct rb_regex may be shared between threads (its JIT code
  * is made once, under a lock); each thread matches with its own struct
  * rb_rx_scratch.
+ *
+ * The scratch also bounds the work of one message (rb_rx_reset() starts
+ * one): an attempt runs first with RB_REGEX_QUICK_LIMIT, and one that needs
+ * more is run again with the full limit and spends a unit of
+ * RB_REGEX_BUDGET; a pattern that blows the full limit (or the depth or
+ * heap limit) is not run again until the next reset; and once the budget
+ * is spent no pattern runs at all (rb_rx_spent()).  Results are the same
+ * as with the full limit alone until then.
  */
 #ifndef REBOUND_PARSERS_REGEX_H
 #define REBOUND_PARSERS_REGEX_H
@@ -41,12 +49,30 @@ size_t rb_regex_name_count(const struct rb_regex *re);
 const char *rb_regex_name_at(const struct rb_regex *re, size_t i);
 const char *rb_regex_pattern(const struct rb_regex *re);
 
+/* What a scratch did since its last reset. */
+struct rb_rx_stats {
+	unsigned long runs;		/* attempts run */
+	unsigned long slow;		/* of which run again, full limit */
+	unsigned long limits;		/* of which blew a limit: the
+					   pattern is off for the message */
+	unsigned long skipped;		/* attempts not run: pattern off or
+					   budget spent */
+	unsigned budget;		/* units left of RB_REGEX_BUDGET */
+};
+
+/* A new scratch is reset. */
 struct rb_rx_scratch *rb_rx_scratch_new(void);
 void rb_rx_scratch_free(struct rb_rx_scratch **s);
+/* Starts a message: the full budget, every pattern on, stats zero. */
+void rb_rx_reset(struct rb_rx_scratch *s);
+/* 1 when the budget is spent: every match gives RB_RX_LIMIT. */
+int rb_rx_spent(const struct rb_rx_scratch *s);
+void rb_rx_stats(const struct rb_rx_scratch *s, struct rb_rx_stats *out);
 
 /* Matches subject[start..len).  RB_RX_MATCH fills the scratch's offsets,
-   read with rb_rx_span(); RB_RX_LIMIT when the match or depth limit (or the
-   JIT stack) was exhausted. */
+   read with rb_rx_span(); RB_RX_LIMIT when the match, depth or heap limit
+   (or the JIT stack) was exhausted, now or earlier in the message, or the
+   message's budget is spent; nothing is run then. */
 int rb_regex_match(const struct rb_regex *re, struct rb_rx_scratch *s,
 		   const char *subject, size_t len, size_t start);
 /* Offsets of group g (0 = whole match) of the last match; 0 when the group

@@ -187,6 +187,9 @@ struct rb_rscratch {
 	size_t nsrc;
 };
 
+/* Starts a message: its regex budget (regex.h) in full. */
+void rb_rscratch_reset(struct rb_rscratch *s);
+
 /* Source index for a name (created when absent, before compile). */
 size_t rb_rules_source(struct rb_rules *rs, const char *name);
 /* Index of a source by name, or (size_t)-1. */

@@ -338,6 +338,12 @@ rb_rscratch_free(struct rb_rscratch **sp)
 }
 
 void
+rb_rscratch_reset(struct rb_rscratch *s)
+{
+	rb_rx_reset(s->rx);
+}
+
+void
 rb_rules_scan(const struct rb_rules *rs, struct rb_rscratch *s,
 	      size_t source, const char *text, size_t len)
 {

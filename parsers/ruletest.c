@@ -68,6 +68,7 @@ test_classify(struct tr *t, const struct rb_rule *r,
 	struct rb_verdict v;
 	struct rb_record rec;
 
+	rb_rscratch_reset(t->s);
 	rb_rules_classify(t->rs, t->s, ex->in, &v, NULL);
 	if (strcmp(v.rule, r->id) != 0) {
 		rb_diag_add(t->fails, "%s:%d: rule '%s': example decided by "

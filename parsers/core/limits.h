@@ -68,10 +68,33 @@
 #define RB_MAX_HEADER_BYTES (64u << 10)
 
 /* Regular expression work per match attempt (PCRE2 match limit), and the
-   backtracking depth.  A rule that needs more on a body is reported as
-   having blown its limit and is skipped for that message. */
+   backtracking depth.  PCRE2 applies both at each start position of an
+   attempt, not to the attempt as a whole.  A pattern that needs more on a
+   body is reported as having blown its limit and is not run again on that
+   message. */
 #define RB_REGEX_MATCH_LIMIT 200000u
 #define RB_REGEX_DEPTH_LIMIT 10000u
+
+/* Heap for the interpreter's backtracking frames of one match, in KiB
+   (PCRE2 10.42's default is 20,000,000 KiB).  The depth limit times the
+   largest frame (RB_RX_MAX_GROUPS groups: under 1 KiB) is under 10 MiB;
+   PCRE2 doubles its frame vector as it grows.  JIT code uses its own
+   stack (512 KiB, parsers/regex.c) instead. */
+#define RB_REGEX_HEAP_LIMIT (20u << 10)
+
+/* Every match attempt runs first with this match limit [the corpus and
+   fixtures make 22,497 attempts; 2 need more than 1,000, none 3,000].  One that needs more at some start position is
+   "slow": it runs again with RB_REGEX_MATCH_LIMIT, the result is the same,
+   and it spends one unit of the message's regex budget. */
+#define RB_REGEX_QUICK_LIMIT 10000u
+
+/* Regex budget of one message, in slow attempts (limit hits included)
+   [none in the corpus].  Each may cost up to RB_REGEX_MATCH_LIMIT steps
+   per start position; when the budget is spent, no pattern runs on the
+   rest of the message, which gets a warning.  Without it, a body crafted
+   against a user rule costs RB_MAX_TEXT_LINES lines times patterns times
+   the match limit. */
+#define RB_REGEX_BUDGET 16u
 
 /* Bytes of one rule file or configuration file. */
 #define RB_MAX_YAML_BYTES (8u << 20)
