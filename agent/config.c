@@ -3,11 +3,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "input.h"
 #include "log.h"
@@ -693,12 +695,87 @@ rb_config_parse(const char *file, const char *data, size_t len, int quiet,
 	return c;
 }
 
+/* Whether someone besides the caller (and root) could change what st
+   describes: into why (left alone when it says something already).  A
+   sticky directory such as /tmp is fine: others cannot rename or remove
+   a file there. */
+static void
+perms(const struct stat *st, const char *name, int dir, char *why, size_t n)
+{
+	uid_t me = geteuid();
+
+	if (*why != '\0')
+		return;
+	if (st->st_uid != me && st->st_uid != 0)
+		snprintf(why, n, "%s is owned by uid %u, not by %s", name,
+			 (unsigned)st->st_uid, me == 0 ? "root" :
+			 "you or root");
+	else if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
+		 !(dir && (st->st_mode & S_ISVTX)))
+		snprintf(why, n, "%s can be written by %s (mode %04o; chmod "
+			 "go-w it)", name, (st->st_mode & S_IWOTH) ?
+			 "others" : "its group", (unsigned)st->st_mode & 07777);
+}
+
+static char *
+dir_of(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	if (slash == NULL)
+		return rb_xstrdup(".");
+	return rb_xstrndup(file, slash == file ? 1 : (size_t)(slash - file));
+}
+
+/* What is wrong with the owner or mode of the configuration file or of
+   its directory (the one named and, through a link, the real one), as
+   ssh checks its files: into why, "" when nothing is. */
+static void
+file_perms(const char *file, char *why, size_t n)
+{
+	char *real, *dir[2];
+	struct stat st;
+	size_t i;
+
+	*why = '\0';
+	if (strcmp(file, "-") == 0)	/* standard input */
+		return;
+	real = realpath(file, NULL);
+	if (stat(file, &st) == 0)
+		perms(&st, "it", 0, why, n);
+	dir[0] = dir_of(file);
+	dir[1] = real ? dir_of(real) : NULL;
+	for (i = 0; i < 2 && dir[i] != NULL; i++) {
+		char *name = rb_xasprintf("its directory %s", dir[i]);
+
+		if (stat(dir[i], &st) == 0 && S_ISDIR(st.st_mode))
+			perms(&st, name, 1, why, n);
+		free(name);
+		free(dir[i]);
+	}
+	free(real);
+}
+
+/* The first key of c that runs a command, or NULL. */
+static const char *
+command_key(const struct rb_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nacct; i++)
+		if (c->acct[i].secret == RB_SECRET_COMMAND)
+			return c->acct[i].auth == RB_AUTH_XOAUTH2 ?
+			       "token_command" : "password_command";
+	return c->alert_command != NULL ? "alert_command" : NULL;
+}
+
 struct rb_config *
 rb_config_load(const char *file, size_t *nerr)
 {
 	struct rb_config *c;
 	struct rb_err err;
-	char *data;
+	const char *cmd;
+	char *data, why[PATH_MAX + 128];
 	size_t len;
 
 	if (rb_read_file(file, &data, &len, &err) != 0) {
@@ -708,6 +785,19 @@ rb_config_load(const char *file, size_t *nerr)
 	}
 	c = rb_config_parse(file, data, len, 0, nerr);
 	free(data);
+	/* Whoever can change the file can run commands as rebound's user
+	   when it names one; otherwise they can only misdirect it. */
+	file_perms(file, why, sizeof(why));
+	if (*why == '\0')
+		return c;
+	if (c != NULL && (cmd = command_key(c)) != NULL) {
+		rb_log(RB_LOG_ERROR, "%s: bad permissions: %s; not loaded, "
+		       "as its %s would run as this user", file, why, cmd);
+		rb_config_free(&c);
+		*nerr = 1;
+		return NULL;
+	}
+	rb_log(RB_LOG_WARN, "%s: bad permissions: %s", file, why);
 	return c;
 }
 

@@ -104,7 +104,11 @@ struct rb_config {
 };
 
 /* Reads and checks path.  NULL after logging every error (*nerr of
-   them) as "FILE:LINE: what"; an unreadable file is one error. */
+   them) as "FILE:LINE: what"; an unreadable file is one error.  When the
+   file or its directory can be written by group or others (a sticky
+   directory excepted) or is owned by another user than the caller or
+   root, a file with password_command, token_command or alert_command is
+   one error ("bad permissions"), any other a warning. */
 struct rb_config *rb_config_load(const char *path, size_t *nerr);
 /* The same on data already read (named file in messages); quiet: errors
    are only counted. */

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "parsers/core/err.h"
 
 /* "RBND": PRAGMA application_id of a rebound database (a foreign SQLite
@@ -694,6 +696,48 @@ setup(struct rb_ledger *l, int writable, int relaxed, struct rb_err *err)
 	return exec(l, relaxed ? pragmas_relaxed : pragmas, "setting up", err);
 }
 
+/* Bounces name people, so the database is the owner's alone.  One made by
+   an older build or copied with a wide mode is narrowed when the caller
+   owns it and writes to it (SQLite gives a new -wal or -shm the database's
+   mode, so the database goes first); otherwise it is only named. */
+static void
+tighten(const char *file, const char *what, int write)
+{
+	struct stat st;
+	unsigned mode;
+
+	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+		return;
+	mode = (unsigned)st.st_mode & 07777;
+	if (write && st.st_uid == geteuid() &&
+	    chmod(file, st.st_mode & S_IRWXU) == 0) {
+		rb_log(RB_LOG_WARN, "%s: %s could be read by others (mode "
+		       "%04o): made %04o", file, what, mode,
+		       mode & (unsigned)S_IRWXU);
+		return;
+	}
+	rb_log(RB_LOG_WARN, "%s: %s can be read by others (mode %04o; "
+	       "chmod 600 it)", file, what, mode);
+}
+
+static void
+tighten_all(const struct rb_ledger *l, int write)
+{
+	static const char *const ext[] = {"", "-wal", "-shm"};
+	static const char *const what[] = {"the database",
+					   "the database's -wal file",
+					   "the database's -shm file"};
+	char *f;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		f = rb_xasprintf("%s%s", l->path, ext[i]);
+		tighten(f, what[i], write);
+		free(f);
+	}
+}
+
 static struct rb_ledger *
 open_fail(struct rb_ledger *l, enum rb_lfault *fault)
 {
@@ -749,6 +793,7 @@ rb_ledger_open(const char *path, unsigned flags, int wait_ms,
 		  (flags & RB_LEDGER_RELAXED) != 0, err) != 0 ||
 	    migrate(l, version, err) != 0)
 		return open_fail(l, fault);
+	tighten_all(l, (flags & RB_LEDGER_WRITE) != 0);
 	*fault = RB_LF_NONE;
 	return l;
 }

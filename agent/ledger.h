@@ -53,7 +53,9 @@ enum rb_lfault {
 
 /* Opens (and creates, migrates, switches to WAL) path.  wait_ms is how
    long to wait for another process's lock.  NULL with *fault and *err
-   set on failure. */
+   set on failure.  A database, -wal or -shm file that group or others
+   can reach gets a warning, and is narrowed to its owner's bits when
+   flags has RB_LEDGER_WRITE and the caller owns it. */
 struct rb_ledger *rb_ledger_open(const char *path, unsigned flags,
 				 int wait_ms, enum rb_lfault *fault,
 				 struct rb_err *err);

@@ -2,8 +2,10 @@
  * log - the only place that writes diagnostics (to stderr)
  *
  * One line per event: "rebound: LEVEL: message", with key=value context in
- * the message where it helps (file= uid= rule=).  The level is the only
- * writable global besides the stop flag.
+ * the message where it helps (file= uid= rule=).  Control characters in
+ * the message are escaped (\n, \r, \xHH; TAB stays), so that text from a
+ * server or a file name cannot split a line or drive a terminal.  The
+ * level is the only writable global besides the stop flag.
  */
 #ifndef REBOUND_AGENT_LOG_H
 #define REBOUND_AGENT_LOG_H

@@ -141,3 +141,17 @@ recs=$("$REBOUND" parse --jsonl "$TMP/loopdir" 2>"$TMP/err" | wc -l)
 ok "a link to a directory in a walk is skipped, with a warning" \
 	sh -c "test $recs -ge 1 && test $recs -le 3 &&
 		grep -q 'not followed' '$TMP/err'"
+
+# Text logs escape control characters: a name from a directory listing
+# cannot split a log line (and forge the next) or drive a terminal.
+mkdir "$TMP/ctl"
+cp fixtures/dsn/$(ls fixtures/dsn | grep '\.eml$' | head -1) "$TMP/ctl/"
+ln -s . "$TMP/ctl/$(printf 'x\nrebound: error: forged\r\033[2J\177\tend')"
+"$REBOUND" parse --jsonl "$TMP/ctl" >/dev/null 2>"$TMP/err"
+ok "a logged name with control characters stays on one line" \
+	test "$(wc -l <"$TMP/err")" -eq 1
+ok "they are written escaped, as C does, and TAB stays" grep -qF \
+	"$(printf 'x\\nrebound: error: forged\\r\\x1b[2J\\x7f\tend: a link to a directory, not followed')" \
+	"$TMP/err"
+ok "no escape or DEL byte reaches the log" \
+	sh -c "! grep -q '$(printf '[\033\177\r]')' '$TMP/err'"

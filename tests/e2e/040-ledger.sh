@@ -315,3 +315,61 @@ ok "ingest --jobs 3 gives the ledger --jobs 1 gives ($(sqlite3 "$TMP/j1.db" 'SEL
 $REBOUND ingest --quiet --jobs 3 --db "$TMP/j3.db" --now "$NOW" "$C" >"$TMP/j3.out"
 ok "and a second pass finds every message a duplicate" \
 	grep -q "^messages: [0-9]* (new 0, duplicates skipped" "$TMP/j3.out"
+
+# A database with a wide mode (an older build, a copy): a writing command
+# narrows it and its -wal and -shm to the owner, with a warning naming
+# each and its old mode; a reading one, or a caller who does not own it,
+# only warns.
+M=$TMP/mode.db
+mode() {	# mode FILE: its permission bits, e.g. 600
+	stat -c %a "$1"
+}
+$REBOUND ingest --quiet --db "$M" --now "$NOW" "$IN/h1" >/dev/null
+ok "a new database is made 0600" test "$(mode "$M")" = 600
+chmod 644 "$M"
+$REBOUND check --db "$M" --now "$NOW" hard@example.com >/dev/null \
+	2>"$TMP/err"
+ok "check on a 0644 database warns, naming it and its mode" \
+	has "warning: $M: the database can be read by others (mode 0644; chmod 600 it)" "$TMP/err"
+ok "and leaves the mode as it is" test "$(mode "$M")" = 644
+# Another connection keeps the -wal and -shm files (SQLite made them 0644
+# after the database) while rebound writes.
+python3 - "$M" "$TMP/held" <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("SELECT count(*) FROM messages").fetchall()
+open(sys.argv[2], "w").close()
+time.sleep(60)
+PY
+holder=$!
+i=0
+while [ ! -e "$TMP/held" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+ok "(the -wal and -shm files are there, 0644)" \
+	test "$(mode "$M-wal") $(mode "$M-shm")" = "644 644"
+$REBOUND ingest --quiet --db "$M" --now "$NOW" "$IN/s1" >/dev/null \
+	2>"$TMP/err"
+ok "ingest narrows it to 0600" test $? -eq 0 -a "$(mode "$M")" = 600
+ok "and its -wal and -shm" \
+	test "$(mode "$M-wal") $(mode "$M-shm")" = "600 600"
+ok "with a warning for each, naming it and its old mode" sh -c "
+	grep -qF '$M: the database could be read by others (mode 0644): made 0600' '$TMP/err' &&
+	grep -qF '$M-wal: the database'\''s -wal file could be read by others (mode 0644): made 0600' '$TMP/err' &&
+	grep -qF '$M-shm: the database'\''s -shm file could be read by others (mode 0644): made 0600' '$TMP/err'"
+kill "$holder"
+wait "$holder" 2>/dev/null
+$REBOUND ingest --quiet --db "$M" --now "$NOW" "$IN/s2" >/dev/null \
+	2>"$TMP/err"
+ok "once narrowed, no more warnings" test ! -s "$TMP/err"
+if [ "$(id -u)" -eq 0 ]; then
+	chmod 640 "$M"
+	chown 65534 "$M"
+	$REBOUND ingest --quiet --db "$M" --now "$NOW" "$IN/s3" >/dev/null \
+		2>"$TMP/err"
+	ok "root writing a database another user owns only warns" sh -c "
+		test $(mode "$M") = 640 &&
+		grep -qF '$M: the database can be read by others (mode 0640; chmod 600 it)' '$TMP/err'"
+	chown 0 "$M"
+fi

@@ -95,3 +95,69 @@ blocks=$(sqlite3 "$TMP/other.db" \
 ok "--db and --policy override the configuration" test "$blocks" -eq 0
 "$REBOUND" check --config "$TMP/bad.yaml" x@example.org 2>"$TMP/err"
 ok "a command given a bad configuration exits 78" test $? -eq 78
+
+# Who may change the file (ssh's "bad permissions"): a file or directory
+# that group or others can write, or a file someone else owns, is refused
+# when it runs commands, and only warned about otherwise.
+P=$TMP/perm
+mkdir "$P"
+chmod 755 "$P"
+cat >"$P/cmd.yaml" <<'YAML'
+database: rebound.db
+accounts:
+  - name: bounces
+    host: imap.example.org
+    username: bounces@example.org
+    password_command: cat /etc/rebound/imap.pass
+YAML
+printf 'database: rebound.db\nalert_command: [/bin/true]\n' >"$P/alert.yaml"
+printf 'database: rebound.db\n' >"$P/plain.yaml"
+chmod 644 "$P"/*.yaml
+"$REBOUND" config check "$P/cmd.yaml" >/dev/null 2>"$TMP/err"
+ok "password_command in a 0644 file in a 0755 directory: loaded, no warning" \
+	sh -c "test $? -eq 0 && ! test -s '$TMP/err'"
+chmod 664 "$P/cmd.yaml"
+"$REBOUND" config check "$P/cmd.yaml" >/dev/null 2>"$TMP/err"
+ok "group-writable with password_command: refused, exit 78" test $? -eq 78
+ok "the message names the file, what is wrong and the command key" \
+	has "cmd.yaml: bad permissions: it can be written by its group (mode 0664; chmod go-w it); not loaded, as its password_command would run"
+"$REBOUND" check --config "$P/cmd.yaml" x@example.org >/dev/null 2>&1
+ok "a ledger command given it exits 78 too" test $? -eq 78
+chmod 644 "$P/cmd.yaml"
+chmod 777 "$P"
+"$REBOUND" config check "$P/cmd.yaml" >/dev/null 2>"$TMP/err"
+ok "a directory others can write: refused, and named" sh -c "test $? -eq 78 &&
+	grep -qF 'bad permissions: its directory $P can be written by others (mode 0777' '$TMP/err'"
+chmod 1777 "$P"
+"$REBOUND" config check "$P/cmd.yaml" >/dev/null 2>"$TMP/err"
+ok "a sticky directory (as /tmp) is fine" \
+	sh -c "test $? -eq 0 && ! test -s '$TMP/err'"
+chmod 755 "$P"
+chmod 606 "$P/alert.yaml"
+"$REBOUND" config check "$P/alert.yaml" >/dev/null 2>"$TMP/err"
+ok "alert_command in a file others can write: refused" sh -c "test $? -eq 78 &&
+	grep -qF 'alert.yaml: bad permissions: it can be written by others (mode 0606; chmod go-w it); not loaded, as its alert_command' '$TMP/err'"
+chmod 666 "$P/plain.yaml"
+out=$("$REBOUND" config check "$P/plain.yaml" 2>"$TMP/err")
+ok "a file without commands is loaded" test "$out" = "$P/plain.yaml: ok (0 accounts, database $P/rebound.db)"
+ok "with a warning" \
+	has "warning: $P/plain.yaml: bad permissions: it can be written by others (mode 0666; chmod go-w it)"
+ln -s "$P/cmd.yaml" "$TMP/link.yaml"
+chmod 777 "$P"
+"$REBOUND" config check "$TMP/link.yaml" >/dev/null 2>&1
+ok "through a link, the real file's directory is checked too" test $? -eq 78
+chmod 755 "$P"
+if [ "$(id -u)" -eq 0 ]; then
+	chown 65534 "$P/cmd.yaml"
+	"$REBOUND" config check "$P/cmd.yaml" >/dev/null 2>"$TMP/err"
+	ok "root: password_command in a file owned by another user: refused" \
+		sh -c "test $? -eq 78 && grep -qF \
+		'cmd.yaml: bad permissions: it is owned by uid 65534, not by root' \
+		'$TMP/err'"
+	chown 65534 "$P/plain.yaml"
+	chmod 644 "$P/plain.yaml"
+	"$REBOUND" config check "$P/plain.yaml" >/dev/null 2>"$TMP/err"
+	ok "and a file without commands owned by another user: a warning" \
+		sh -c "test $? -eq 0 && grep -qF 'plain.yaml: bad permissions: it is owned by uid 65534' '$TMP/err'"
+	chown 0 "$P/cmd.yaml" "$P/plain.yaml"
+fi
