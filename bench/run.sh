@@ -255,6 +255,31 @@ for pass in 1 2; do
 		"$INGEST_RUNS" >>"$ROWS"
 done
 rm -f "$T"/ingest.db*
+# The same on every core (not pinned): the messages of a batch are parsed
+# on NCPU threads and applied in order.
+if [ "$NCPU" -gt 1 ]; then
+	: >"$T/ingj"
+	i=0
+	while [ "$i" -lt "$INGEST_RUNS" ]; do
+		i=$((i + 1))
+		rm -f "$T"/ingest.db*
+		timed "$T/one" "$REBOUND" ingest --quiet --jobs "$NCPU" \
+			--db "$T/ingest.db" --now "$NOW" "$DI" >"$T/sum" 2>"$T/err"
+		read -r _w _u _s _r _rc <"$T/one"
+		_recs=$(sed -n 's/^records: \([0-9]*\).*/\1/p' "$T/sum")
+		echo "$_w $_u $_s $_r ${_recs:-0} $_rc" >>"$T/ingj"
+		printf '  %-28s run %d: %8.2f s\n' "rebound ingest --jobs $NCPU" \
+			"$i" "$_w" >&2
+	done
+	sort -n "$T/ingj" | awk -v k=$(( (INGEST_RUNS + 1) / 2 )) 'NR == k' \
+		>"$T/med"
+	read -r _w _u _s _r _l _rc <"$T/med"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+		"rebound ingest --jobs $NCPU (fresh db)" "distinct-$LN" \
+		"$NM" "$(info_bytes "$DI")" "$_w" "$_u $_s" "$_r" "$_l" \
+		"$INGEST_RUNS" >>"$ROWS"
+	rm -f "$T"/ingest.db*
+fi
 
 # ------------------------------------------------------------------ IMAP
 # `rebound run --once` against the test Dovecot, and the libetpan ceiling
@@ -285,8 +310,9 @@ undecoded: keep" || exit 1
 	_i=0
 	while [ "$_i" -lt "$2" ]; do
 		_i=$((_i + 1))
-		for _mode in keep move; do
+		for _mode in keep move jobs; do
 			[ "$_mode" = move ] && [ "$3" != 1 ] && continue
+			[ "$_mode" = jobs ] && [ "$NCPU" -le 1 ] && continue
 			dv_wipe
 			dv_maildir_load "$_src" >/dev/null || exit 1
 			"$IMAP_CEILING" "$DV_HOST" "$DV_PORT" "$DV_USER" \
@@ -299,15 +325,27 @@ undecoded: keep" || exit 1
 					>>"$T/ic"
 			fi
 			rm -f "$T"/imap.db*
-			timed "$T/one" $PIN "$REBOUND" run --once \
-				--config "$T/$_mode.yaml" --db "$T/imap.db" \
-				--now "$NOW" >"$T/out" 2>"$T/err"
+			if [ "$_mode" = jobs ]; then	# every core, unpinned
+				timed "$T/one" "$REBOUND" run --once \
+					--jobs "$NCPU" --config "$T/keep.yaml" \
+					--db "$T/imap.db" --now "$NOW" \
+					>"$T/out" 2>"$T/err"
+			else
+				timed "$T/one" $PIN "$REBOUND" run --once \
+					--jobs 1 --config "$T/$_mode.yaml" \
+					--db "$T/imap.db" --now "$NOW" \
+					>"$T/out" 2>"$T/err"
+			fi
 			read -r _w _u _s _r _rc <"$T/one"
 			[ "$_rc" = 0 ] || { echo "bench: rebound run exited $_rc:" >&2;
 				tail -n 3 "$T/err" >&2; }
 			_recs=$(sed -n 's/.*records \([0-9]*\).*/\1/p' "$T/out" |
 				head -n 1)
-			[ "$_mode" = keep ] && _to=ik || _to=im
+			case $_mode in
+			keep) _to=ik ;;
+			move) _to=im ;;
+			*) _to=ij ;;
+			esac
 			echo "$_w $_u $_s $_r ${_recs:-0} $_rc" >>"$T/$_to"
 			printf '  %-28s %-14s run %d: %.2f s\n' \
 				"rebound run --once ($_mode)" "imap-$_lab" "$_i" "$_w" >&2
@@ -316,7 +354,7 @@ undecoded: keep" || exit 1
 		printf '  %-28s %-14s run %d: %.2f s\n' "libetpan fetch ceiling" \
 			"imap-$_lab" "$_i" "$(tail -n 1 "$T/ic" | cut -d' ' -f1)" >&2
 	done
-	for _f in ic ik im; do
+	for _f in ic ik im ij; do
 		[ -s "$T/$_f" ] || continue
 		sort -n "$T/$_f" | awk -v k=$(( ($2 + 1) / 2 )) 'NR == k' >"$T/med"
 		read -r _w _u _s _r _l _rc <"$T/med"
@@ -324,6 +362,7 @@ undecoded: keep" || exit 1
 		ic) _what="libetpan fetch ceiling" ;;
 		ik) _what="rebound run --once (keep)" ;;
 		im) _what="rebound run --once (move)" ;;
+		ij) _what="rebound run --once (keep, --jobs $NCPU)" ;;
 		esac
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_what" \
 			"imap-$_lab" "$_n" "$(info_bytes "$_src")" "$_w" "$_u $_s" \
@@ -442,6 +481,11 @@ comparisons() {
 			ratio "IMAP: rebound run --once (keep) / libetpan fetch, $_x" \
 				"$(rate "rebound run --once (keep)" "$_x")" \
 				"$(rate "libetpan fetch ceiling" "$_x")" 70 pct
+			_j="rebound run --once (keep, --jobs $NCPU)"
+			[ -n "$(rate "$_j" "$_x")" ] &&
+				ratio "IMAP: $_j / libetpan fetch, $_x" \
+					"$(rate "$_j" "$_x")" \
+					"$(rate "libetpan fetch ceiling" "$_x")" 70 pct
 		done
 	else
 		echo "- ${IMAP_NOTE:-IMAP: not measured}"
