@@ -36,6 +36,17 @@ moved_once() {	# INBOX empty; processed + undecoded: each message once
 	dv_msgids rebound/processed rebound/undecoded >"$TMP/got.ids"
 	[ "$(dv_count)" -eq 0 ] && same "$TMP/want.ids" "$TMP/got.ids"
 }
+moved_none_lost() {	# INBOX empty; processed + undecoded: each message at
+			# least once.  A server killed inside UID MOVE may
+			# have copied a message without expunging it; the
+			# pending move is done again after the restart, so
+			# the copy can be there twice (the ledger counts it
+			# once: checked apart).
+	dv_msgids rebound/processed rebound/undecoded >"$TMP/got.ids"
+	LC_ALL=C sort -u "$TMP/got.ids" >"$TMP/got.uids"
+	echo "# $(($(wc -l <"$TMP/got.ids") - $(wc -l <"$TMP/got.uids"))) message(s) doubled in the destination"
+	[ "$(dv_count)" -eq 0 ] && same "$TMP/want.ids" "$TMP/got.uids"
+}
 fresh() {	# fresh NAME [YAML]: an INBOX with the N messages, config $TMP/NAME.yaml
 	dv_wipe
 	dv_maildir_load "$BOX" >/dev/null
@@ -157,7 +168,12 @@ for how in stop kill; do
 	ok "the next run exits 0" test "$rc" -eq 0
 	ledger_dump "$TMP/$how.db" >"$TMP/$how.dump"
 	ok "the ledger equals the uninterrupted run's" same "$TMP/ref.dump" "$TMP/$how.dump"
-	ok "INBOX is empty, every message moved once" moved_once
+	if [ "$how" = stop ]; then
+		ok "INBOX is empty, every message moved once" moved_once
+	else
+		ok "INBOX is empty, every message moved, none lost" \
+			moved_none_lost
+	fi
 done
 
 # UIDVALIDITY changes (after: keep, so that the messages stay).  First
