@@ -32,10 +32,7 @@ rb_apply_new(struct rb_ledger *l, const struct rb_parser *p,
 	a->a = rb_arena_new();
 	a->o = *o;
 	rb_buf_init(&a->json, 1u << 24);
-	if (p != NULL) {
-		a->w0 = rb_apply_worker_new(a);
-		a->p0 = rb_prep_new();
-	}
+	a->c = p ? rb_pctx_new(p) : NULL;
 	return a;
 }
 
@@ -92,8 +89,7 @@ rb_apply_free(struct rb_apply **ap)
 
 	if (a == NULL)
 		return;
-	rb_apply_worker_free(&a->w0);
-	rb_prep_free(&a->p0);
+	rb_pctx_free(&a->c);
 	rb_arena_free(&a->a);
 	rb_buf_deinit(&a->json);
 	free(a);
@@ -707,6 +703,15 @@ store_message(struct rb_apply *a, int64_t seq, const struct rb_prep *pr,
 	       -1 : 0;
 }
 
+/* Starts one message's counts. */
+static void
+message_start(struct rb_apply *a)
+{
+	memset(&a->cur, 0, sizeof(a->cur));
+	a->cur.messages = 1;
+	a->last = RB_AO_FAILED;
+}
+
 /* Ends one message: its counts go to the sum now, or with the batch. */
 static void
 message_done(struct rb_apply *a)
@@ -724,9 +729,7 @@ rb_apply_precheck(struct rb_apply *a, struct rb_prep *pr, const char *source,
 	pr->source = source;
 	pr->data = data;
 	pr->len = len;
-	memset(&a->cur, 0, sizeof(a->cur));
-	a->cur.messages = 1;
-	a->last = RB_AO_FAILED;
+	message_start(a);
 	rb_apply_hash(data, len, pr->hash);
 	if ((r = is_dup(a, pr->hash, NULL, source, &id, err)) != 0) {
 		if (r < 0 || dup_found(a, id, err) != 0)
@@ -756,9 +759,7 @@ rb_apply_prepared(struct rb_apply *a, struct rb_prep *pr, struct rb_err *err)
 	int64_t seq, id;
 	int r;
 
-	memset(&a->cur, 0, sizeof(a->cur));
-	a->cur.messages = 1;
-	a->last = RB_AO_FAILED;
+	message_start(a);
 	rb_arena_reset(a->a);
 	if (!a->batch && rb_ledger_begin(a->l, err) != 0)
 		return -1;
@@ -784,18 +785,6 @@ fail:
 	if (!a->batch)
 		rb_ledger_rollback(a->l);
 	return -1;
-}
-
-int
-rb_apply_message(struct rb_apply *a, const char *source, const char *data,
-		 size_t len, struct rb_err *err)
-{
-	int r = rb_apply_precheck(a, a->p0, source, data, len, err);
-
-	if (r != 0)
-		return r < 0 ? -1 : 0;
-	rb_apply_prepare(a, a->w0, a->p0);
-	return rb_apply_prepared(a, a->p0, err);
 }
 
 enum rb_apply_outcome

@@ -2,7 +2,7 @@
  * apply - messages and manual changes into the ledger, through the policy
  * (apply.c: messages; manual.c: manual changes; replay.c: replay)
  *
- * The unit of work is a message: rb_apply_message() hashes it (SHA-256 of
+ * The unit of work is a message: rb_apply_precheck() hashes it (SHA-256 of
  * the content with line ends made LF and trailing line ends dropped, so a
  * message read from an mbox, a Maildir or IMAP hashes the same), skips it
  * when its hash or its Message-ID is already in the ledger, parses it, and
@@ -60,21 +60,17 @@ struct rb_apply *rb_apply_new(struct rb_ledger *l, const struct rb_parser *p,
 			      const struct rb_apply_opts *o);
 void rb_apply_free(struct rb_apply **a);
 
-/* One message, in its own transaction (or the open batch's).  0 when applied or skipped as a
-   duplicate; -1 with *err when the ledger failed (nothing of the message
-   is kept; stop). */
-int rb_apply_message(struct rb_apply *a, const char *source,
-		     const char *data, size_t len, struct rb_err *err);
-
-/* rb_apply_message() in three steps, so that the middle one can run on
-   other threads (ingest --jobs): rb_apply_precheck() hashes the message
-   and returns 1 when the ledger holds its bytes already (it is then
-   counted, and done), 0 when not, -1 on a ledger failure;
+/* A message in three steps, so that the middle one can run on other
+   threads (--jobs; agent/prepq.c drives them): rb_apply_precheck() hashes
+   the message and returns 1 when the ledger holds its bytes already (it
+   is then counted, and done), 0 when not, -1 on a ledger failure;
    rb_apply_prepare() parses and packs it, touching only w and pr (one
-   worker per thread; a and its parser are only read); rb_apply_prepared()
-   applies it like rb_apply_message(), in the order of the input, so the
-   ledger is the same.  pr keeps source and data, which must last until
-   then. */
+   worker per thread; a and its parser are only read);
+   rb_apply_prepared() applies it, in its own transaction (or the open
+   batch's), in the order of the input, so the ledger is the one a single
+   thread makes: 0 when applied or skipped as a duplicate, -1 with *err
+   when the ledger failed (nothing of the message is kept; stop).  pr
+   keeps source and data, which must last until then. */
 struct rb_apply_worker;
 struct rb_prep;
 struct rb_apply_worker *rb_apply_worker_new(const struct rb_apply *a);
@@ -89,7 +85,7 @@ void rb_apply_prepare(const struct rb_apply *a, struct rb_apply_worker *w,
 int rb_apply_prepared(struct rb_apply *a, struct rb_prep *pr,
 		      struct rb_err *err);
 
-/* What the last rb_apply_message() made of its message: applied, a
+/* What the last rb_apply_prepared() (or precheck) made of its message: applied, a
    duplicate (of a message the ledger holds as decoded or undecoded), or
    failed. */
 enum rb_apply_outcome {
@@ -101,10 +97,10 @@ enum rb_apply_outcome {
 };
 enum rb_apply_outcome rb_apply_last(const struct rb_apply *a);
 
-/* A batch: the messages handed to rb_apply_message() between begin and
+/* A batch: the messages applied between begin and
    commit share one transaction (so the caller can add its own writes,
    such as the IMAP checkpoint, to it) and reach the sum only at the
-   commit.  When rb_apply_message() fails inside a batch, the caller
+   commit.  When rb_apply_prepared() fails inside a batch, the caller
    aborts it: nothing of the batch is kept.  commit rolls back when it
    fails. */
 int rb_apply_batch_begin(struct rb_apply *a, struct rb_err *err);

@@ -20,8 +20,7 @@ struct rb_pctx;
 struct rb_apply {
 	struct rb_ledger *l;
 	const struct rb_parser *p;
-	struct rb_apply_worker *w0;	/* rb_apply_message()'s own */
-	struct rb_prep *p0;
+	struct rb_pctx *c;	/* replay's parser context */
 	struct rb_arena *a;	/* this message's strings */
 	struct rb_apply_opts o;
 	struct rb_apply_sum sum;

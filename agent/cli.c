@@ -14,6 +14,7 @@
 #include "parsers/core/buf.h"
 #include "parsers/core/err.h"
 #include "parsers/core/str.h"
+#include "pool.h"
 
 void
 rb_cli_db_init(struct rb_cli_db *o)
@@ -35,6 +36,20 @@ rb_cli_time(const char *opt, const char *s, int64_t *out)
 	rb_log(RB_LOG_ERROR, "%s: '%s' is not a time (2026-01-31, "
 	       "2026-01-31T12:00:00Z or @EPOCH)", opt, s);
 	return -1;
+}
+
+int
+rb_cli_jobs(const char *s, int *jobs)
+{
+	uint64_t v;
+
+	if (rb_parse_u64(s, strlen(s), 0, RB_POOL_MAX_JOBS, &v) < 0) {
+		rb_log(RB_LOG_ERROR, "--jobs: '%s' is not a number from 0 to "
+		       "%d", s, RB_POOL_MAX_JOBS);
+		return -1;
+	}
+	*jobs = v == 0 ? rb_pool_cores() : (int)v;
+	return 0;
 }
 
 int

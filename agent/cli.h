@@ -84,6 +84,10 @@ int rb_cli_fault_exit(enum rb_lfault f);
 
 /* Parses a TIME argument (see rb_parse_iso8601); logs what is wrong. */
 int rb_cli_time(const char *opt, const char *s, int64_t *out);
+
+/* --jobs N: 1 to RB_POOL_MAX_JOBS, or 0 for the processors this process
+   may run on.  0, or -1 with the error logged (a usage error). */
+int rb_cli_jobs(const char *s, int *jobs);
 /* ISO 8601 UTC, or "" for a negative (unknown) time. */
 void rb_cli_iso(int64_t t, char out[21]);
 /* Lower-cases addr in place and drops surrounding <>; returns it. */

@@ -128,12 +128,8 @@ options(struct setup *s, int argc, char **argv, int replay,
 		} else if (c == 'a' && replay) {
 			s->apply = 1;
 		} else if (c == 'J' && !replay) {
-			if ((s->jobs = rb_pool_parse_jobs(optarg)) < 0) {
-				rb_log(RB_LOG_ERROR, "--jobs: '%s' is not a "
-				       "number from 0 to %d", optarg,
-				       RB_POOL_MAX_JOBS);
+			if (rb_cli_jobs(optarg, &s->jobs) != 0)
 				return RB_EX_USAGE;
-			}
 		} else if (c == 'h') {
 			fputs(usage, stdout);
 			return RB_EX_OK;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "input.h"
 #include "log.h"
@@ -143,8 +144,7 @@ parse_item(void *ctx, void *itemp)
 		if (it->out.err) {
 			it->too_large = 1;
 			it->records--;
-			it->out.err = 0;
-			it->out.len = mark;
+			rb_buf_truncate(&it->out, mark);
 		}
 	}
 }
@@ -246,10 +246,7 @@ rb_cmd_parse(int argc, char **argv)
 			rb_cmd_add_dir(&hdrs, &nhdrs, optarg);
 			break;
 		case 'J':
-			if ((jobs = rb_pool_parse_jobs(optarg)) < 0) {
-				fprintf(stderr, "rebound parse: --jobs: '%s' is "
-					"not a number from 0 to %d\n", optarg,
-					RB_POOL_MAX_JOBS);
+			if (rb_cli_jobs(optarg, &jobs) != 0) {
 				free(dirs);
 				free(hdrs);
 				return RB_EX_USAGE;

@@ -866,12 +866,8 @@ run_options(struct runner *r, int argc, char **argv)
 			}
 			break;
 		case 'J':
-			if ((r->jobs = rb_pool_parse_jobs(optarg)) < 0) {
-				rb_log(RB_LOG_ERROR, "--jobs: '%s' is not a "
-				       "number from 0 to %d", optarg,
-				       RB_POOL_MAX_JOBS);
+			if (rb_cli_jobs(optarg, &r->jobs) != 0)
 				return RB_EX_USAGE;
-			}
 			break;
 		case 'h':
 			fputs(run_usage, stdout);

@@ -50,20 +50,6 @@ rb_pool_cores(void)
 	return n > RB_POOL_MAX_JOBS ? RB_POOL_MAX_JOBS : (int)n;
 }
 
-int
-rb_pool_parse_jobs(const char *s)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || v < 0 || v > RB_POOL_MAX_JOBS)
-		return -1;
-	return v == 0 ? rb_pool_cores() : (int)v;
-}
-
 static void
 drain(struct rb_pool *p, void *ctx)
 {
@@ -147,12 +133,6 @@ rb_pool_run(struct rb_pool *p, rb_pool_fn fn, void *items, size_t size,
 	while (p->busy > 0)
 		pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
-}
-
-int
-rb_pool_jobs(const struct rb_pool *p)
-{
-	return p->jobs;
 }
 
 void

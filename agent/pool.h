@@ -38,13 +38,7 @@ struct rb_pool *rb_pool_new(int jobs, void *const *ctx);
 void rb_pool_run(struct rb_pool *p, rb_pool_fn fn, void *items, size_t size,
 		 size_t n);
 
-int rb_pool_jobs(const struct rb_pool *p);
-
 /* Stops the threads and frees the pool; NULL is a no-op. */
 void rb_pool_free(struct rb_pool **pp);
-
-/* Parses a --jobs value: 1 to RB_POOL_MAX_JOBS, or 0 for the cores.
-   -1 when s is not such a number. */
-int rb_pool_parse_jobs(const char *s);
 
 #endif

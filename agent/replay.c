@@ -159,7 +159,7 @@ replay_parse(struct rb_apply *a, int64_t msg, struct rb_err *err)
 				       "the kept raw bounce is damaged");
 		return replay_stored(a, msg, err);
 	}
-	rb_bounce_parse(a->p, a->w0->c, a->a, r.data, r.size, r.source, &b, NULL);
+	rb_bounce_parse(a->p, a->c, a->a, r.data, r.size, r.source, &b, NULL);
 	/* A --verp given to replay decodes again; else the address decoded
 	   at ingest stands. */
 	if (a->o.verp != NULL)

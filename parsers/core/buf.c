@@ -34,6 +34,16 @@ rb_buf_reset(struct rb_buf *b)
 		b->p[0] = '\0';
 }
 
+void
+rb_buf_truncate(struct rb_buf *b, size_t len)
+{
+	if (len < b->len)
+		b->len = len;
+	b->err = 0;
+	if (b->p)
+		b->p[b->len] = '\0';
+}
+
 /* Makes room for n more bytes plus the NUL; -1 past the cap. */
 static int
 reserve(struct rb_buf *b, size_t n)

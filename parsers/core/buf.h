@@ -24,6 +24,9 @@ void rb_buf_init(struct rb_buf *b, size_t max);
 void rb_buf_deinit(struct rb_buf *b);
 /* Empties the buffer and clears the error; keeps the memory. */
 void rb_buf_reset(struct rb_buf *b);
+/* Cuts the contents back to len bytes (at most the length) and clears the
+   error: undoes what was appended since len was read. */
+void rb_buf_truncate(struct rb_buf *b, size_t len);
 
 /* Each returns 0, or -1 when the cap is (or was already) exceeded. */
 int rb_buf_add(struct rb_buf *b, const void *p, size_t n);
