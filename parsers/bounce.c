@@ -494,13 +494,22 @@ try_arf(struct job *j)
 		rmta = rmta ? rb_dsn_typed(j->a, rmta).value : "";
 		addr = rb_arena_array(j->a, g->n, sizeof(*addr));
 		for (k = 0; k < g->n; k++)
-			if (rb_strcaseeq(g->f[k].name, "Original-Rcpt-To") ||
-			    rb_strcaseeq(g->f[k].name, "Removal-Recipient")) {
+			if (rb_strcaseeq(g->f[k].name, "Original-Rcpt-To")) {
 				const char *s = rb_addr_clean(j->a,
 							      g->f[k].value,
 							      NULL);
 				if (*s)
 					addr[na++] = s;
+			} else if (rb_strcaseeq(g->f[k].name,
+						"Removal-Recipient")) {
+				/* ARF draft 0.1; RFC 5965 has no such field
+				   and names the recipient in Original-Rcpt-To
+				   or the returned To, as Sisimai reads it. */
+				rb_diag_add(&j->warn, "Removal-Recipient %s "
+					    "not taken (ARF draft 0.1 field, "
+					    "not in RFC 5965)",
+					    rb_addr_clean(j->a, g->f[k].value,
+							  NULL));
 			}
 		if (na == 0 && orig)
 			na = rb_mime_addresses(orig, "To", &addr);
