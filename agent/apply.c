@@ -36,13 +36,18 @@ rb_apply_new(struct rb_ledger *l, const struct rb_parser *p,
 	return a;
 }
 
+/* zlib level of the kept raw bounces: on the Sisimai corpus (4.5 KB a
+   bounce) level 1 takes 55 us a message where the default 6 took 85, for
+   0.41 of the size instead of 0.39. */
+#define RB_RAW_ZLEVEL 1
+
 struct rb_apply_worker *
 rb_apply_worker_new(const struct rb_apply *a)
 {
 	struct rb_apply_worker *w = rb_xcalloc(1, sizeof(*w));
 
 	w->c = rb_pctx_new(a->p);
-	if (deflateInit(&w->z, 6) != Z_OK)
+	if (deflateInit(&w->z, RB_RAW_ZLEVEL) != Z_OK)
 		rb_panic("zlib: deflateInit failed");
 	return w;
 }
@@ -166,7 +171,8 @@ rb_apply_hash(const char *data, size_t len, char out[65])
 
 /* zlib's state (about 256 KiB, cleared on every init) is made once per
    worker and reset per message, and the output buffer kept: compress2()
-   per message cost more than the rest of storing it. */
+   per message cost more than the rest of storing it.  The level is
+   RB_RAW_ZLEVEL. */
 static void
 raw_pack(struct rb_apply_worker *w, struct rb_prep *pr)
 {
