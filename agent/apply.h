@@ -85,6 +85,14 @@ void rb_apply_prepare(const struct rb_apply *a, struct rb_apply_worker *w,
 int rb_apply_prepared(struct rb_apply *a, struct rb_prep *pr,
 		      struct rb_err *err);
 
+/* A prepared message as bytes, for a worker process to hand to the
+   parent (agent/prepwire.c): what rb_apply_prepared() needs but source,
+   data and hash, which the parent has.  rb_prep_read() reads one at *at
+   (and moves *at past it) into pr: 0, or -1 when the bytes are not one. */
+struct rb_buf;
+void rb_prep_write(const struct rb_prep *pr, struct rb_buf *out);
+int rb_prep_read(struct rb_prep *pr, const char **at, const char *end);
+
 /* What the last rb_apply_prepared() (or precheck) made of its message: applied, a
    duplicate (of a message the ledger holds as decoded or undecoded), or
    failed. */

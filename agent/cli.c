@@ -14,7 +14,7 @@
 #include "parsers/core/buf.h"
 #include "parsers/core/err.h"
 #include "parsers/core/str.h"
-#include "pool.h"
+#include "procs.h"
 
 void
 rb_cli_db_init(struct rb_cli_db *o)
@@ -43,12 +43,12 @@ rb_cli_jobs(const char *s, int *jobs)
 {
 	uint64_t v;
 
-	if (rb_parse_u64(s, strlen(s), 0, RB_POOL_MAX_JOBS, &v) < 0) {
+	if (rb_parse_u64(s, strlen(s), 0, RB_PROCS_MAX_JOBS, &v) < 0) {
 		rb_log(RB_LOG_ERROR, "--jobs: '%s' is not a number from 0 to "
-		       "%d", s, RB_POOL_MAX_JOBS);
+		       "%d", s, RB_PROCS_MAX_JOBS);
 		return -1;
 	}
-	*jobs = v == 0 ? rb_pool_cores() : (int)v;
+	*jobs = v == 0 ? rb_procs_cores() : (int)v;
 	return 0;
 }
 

@@ -44,10 +44,6 @@ int rb_cmd_metrics(int argc, char **argv);
 int rb_cmd_report(int argc, char **argv);
 
 /* Adds a --rules argument to a growing list. */
-/* Before a command starts threads: makes GLib allocate with malloc, by
-   running the program again with G_SLICE set when it is not (main.c). */
-void rb_threads_ready(void);
-
 void rb_cmd_add_dir(const char ***dirs, size_t *n, const char *dir);
 
 #endif

@@ -17,7 +17,7 @@
 #include "parsers/core/err.h"
 #include "parsers/rules.h"
 #include "policy.h"
-#include "pool.h"
+#include "procs.h"
 #include "prepq.h"
 #include "ruleset.h"
 
@@ -205,7 +205,7 @@ setup_begin(struct setup *s, int argc, char **argv, int replay,
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	s->jobs = rb_pool_cores();
+	s->jobs = rb_procs_cores();
 	rb_cli_db_init(&s->db);
 	rb_policy_init(&s->pol);
 	if ((rc = options(s, argc, argv, replay, usage)) >= 0 ||
@@ -355,8 +355,6 @@ rb_cmd_ingest(int argc, char **argv)
 		setup_deinit(&s);
 		return RB_EX_USAGE;
 	}
-	if (s.jobs > 1)
-		rb_threads_ready();	/* before anything is opened */
 	l = rb_cli_open(&s.db, RB_LEDGER_CREATE | RB_LEDGER_WRITE |
 			RB_LEDGER_RELAXED, &rc);
 	if (l != NULL) {

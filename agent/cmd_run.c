@@ -23,7 +23,7 @@
 #include "parsers/core/limits.h"
 #include "parsers/rules.h"
 #include "policy.h"
-#include "pool.h"
+#include "procs.h"
 #include "prepq.h"
 #include "ruleset.h"
 
@@ -898,12 +898,10 @@ rb_cmd_run(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.lockfd = -1;
-	r.jobs = rb_pool_cores();
+	r.jobs = rb_procs_cores();
 	rb_cli_db_init(&r.db);
 	if ((rc = run_options(&r, argc, argv)) >= 0)
 		return rc;
-	if (r.jobs > 1)
-		rb_threads_ready();	/* before anything is opened */
 	r.config_path = r.db.config ? r.db.config : RB_CLI_DEFAULT_CONFIG;
 	if ((rc = load(&r)) >= 0)
 		goto done;

@@ -56,34 +56,12 @@ static const struct {
 	{"metrics", rb_cmd_metrics},
 };
 
-static char **main_argv;
-
-void
-rb_threads_ready(void)
-{
-	/* GLib's slice allocator shares its magazines between threads under
-	   locks; GMime allocates through it for every object, and parsing
-	   on two threads spent a quarter of its time there.  With G_SLICE=
-	   always-malloc it uses malloc, which has an arena per thread; but
-	   GLib 2.74 reads that in a constructor, before main, so the program
-	   runs itself again with it set.  (A user's own G_SLICE is kept; if
-	   the exec fails, this run goes on, only slower.) */
-	if (getenv("G_SLICE") != NULL || main_argv == NULL)
-		return;
-	if (setenv("G_SLICE", "always-malloc", 1) != 0)
-		return;
-	fflush(NULL);
-	execv("/proc/self/exe", main_argv);
-}
-
 int
 main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 	size_t i, n = sizeof(cmds) / sizeof(cmds[0]);
 	int rc;
-
-	main_argv = argv;
 
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("rebound %s\n", REBOUND_VERSION);

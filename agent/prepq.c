@@ -1,12 +1,16 @@
-/* prepq - messages parsed on a pool of threads, applied in input order */
+/* prepq - messages parsed by worker processes, applied in input order */
 #include "prepq.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "apply_int.h"
 #include "input.h"
+#include "parsers/core/buf.h"
 #include "parsers/core/err.h"
-#include "pool.h"
+#include "procs.h"
 
+/* One job: a message held until the batch is applied. */
 struct item {
 	struct rb_msg m;
 	uint64_t tag;
@@ -15,48 +19,96 @@ struct item {
 	enum rb_apply_outcome outcome;
 };
 
-struct wctx {
-	const struct rb_apply *a;
-	struct rb_apply_worker *w;
+/* With workers: a message sent, not yet applied (oldest first). */
+struct pend {
+	uint64_t tag;
+	char *source;
+	size_t len;
+	char hash[65];
+	int dup;
+	enum rb_apply_outcome outcome;
 };
 
 struct rb_prepq {
 	struct rb_apply *a;
-	struct rb_pool *pool;
-	struct wctx *wc;
 	int jobs, own_tx;
 	rb_prepq_fn done;
 	void *ctx;
+	size_t max;
+	struct rb_apply_worker *w;	/* one job; a worker's own */
+	struct rb_prep *pr;		/* with workers: the scratch */
+	/* one job */
 	struct item *items;
-	size_t n, max, bytes;
+	size_t n, bytes;
+	/* with workers */
+	struct rb_procs *procs;		/* made at the first message */
+	struct rb_buf batch;		/* the messages in hand */
+	size_t nbatch;
+	char *first;			/* the name of its first */
+	struct pend *pend;		/* a ring of cap */
+	size_t head, npend, cap;
 };
+
+/* A batch sent to a worker: for each message a byte, 1 when it is to be
+   prepared (then the message follows, rb_procs_put_msg), 0 for a
+   duplicate.  The answer has the same byte for
+   each, 1 followed by the prepared message (rb_prep_write). */
+
+
+
+/* In a worker: prepares the messages of a batch. */
+static int
+work_batch(void *ctx, const char *batch, size_t len, struct rb_buf *out)
+{
+	struct rb_prepq *q = ctx;
+	const char *at = batch, *end = batch + len;
+
+	while (at < end) {
+		unsigned char flag;
+		char *source;
+
+		if (rb_procs_get(&at, end, &flag, 1) != 0)
+			return -1;
+		rb_procs_put(out, &flag, 1);
+		if (flag == 0)
+			continue;
+		if (rb_procs_get_msg(&at, end, &source, &q->pr->data,
+				     &q->pr->len) != 0)
+			return -1;
+		q->pr->source = source;
+		rb_apply_prepare(q->a, q->w, q->pr);
+		rb_prep_write(q->pr, out);
+		free(source);
+	}
+	return 0;
+}
 
 struct rb_prepq *
 rb_prepq_new(struct rb_apply *a, int jobs, size_t max, int own_tx,
 	     rb_prepq_fn done, void *ctx)
 {
 	struct rb_prepq *q = rb_xcalloc(1, sizeof(*q));
-	void *ctxs[RB_POOL_MAX_JOBS];
 	size_t k;
-	int i;
 
 	q->a = a;
-	q->jobs = jobs < 1 ? 1 : jobs > RB_POOL_MAX_JOBS ? RB_POOL_MAX_JOBS :
-		  jobs;
+	q->jobs = jobs < 1 ? 1 : jobs;
 	q->own_tx = own_tx;
 	q->done = done;
 	q->ctx = ctx;
 	q->max = max < 1 ? 1 : max;
-	q->wc = rb_xcalloc((size_t)q->jobs, sizeof(*q->wc));
-	for (i = 0; i < q->jobs; i++) {
-		q->wc[i].a = a;
-		q->wc[i].w = rb_apply_worker_new(a);
-		ctxs[i] = &q->wc[i];
+	q->w = rb_apply_worker_new(a);
+	q->pr = rb_prep_new();
+	if (q->jobs == 1) {
+		q->items = rb_xcalloc(q->max, sizeof(*q->items));
+		for (k = 0; k < q->max; k++)
+			q->items[k].pr = rb_prep_new();
+	} else {
+		rb_buf_init(&q->batch, RB_PROCS_MAX_FRAME);
+		/* Messages out at once: a batch per worker, and the one
+		   being filled. */
+		q->cap = q->max * (size_t)(q->jobs + 1);
+		q->pend = rb_xcalloc(q->cap, sizeof(*q->pend));
 	}
-	q->pool = rb_pool_new(q->jobs, ctxs);
-	q->items = rb_xcalloc(q->max, sizeof(*q->items));
-	for (k = 0; k < q->max; k++)
-		q->items[k].pr = rb_prep_new();
 	return q;
 }
 
@@ -69,6 +121,18 @@ rb_prepq_drop(struct rb_prepq *q)
 		rb_msg_drop(&q->items[i].m);
 	q->n = 0;
 	q->bytes = 0;
+	/* What the workers have is forgotten with them; new ones are made
+	   at the next message. */
+	rb_procs_free(&q->procs);
+	for (i = 0; i < q->npend; i++) {
+		free(q->pend[(q->head + i) % q->cap].source);
+		q->pend[(q->head + i) % q->cap].source = NULL;
+	}
+	q->head = q->npend = 0;
+	rb_buf_reset(&q->batch);
+	q->nbatch = 0;
+	free(q->first);
+	q->first = NULL;
 }
 
 void
@@ -76,34 +140,39 @@ rb_prepq_free(struct rb_prepq **qp)
 {
 	struct rb_prepq *q = *qp;
 	size_t k;
-	int i;
 
 	if (q == NULL)
 		return;
 	*qp = NULL;
 	rb_prepq_drop(q);
-	rb_pool_free(&q->pool);
-	for (i = 0; i < q->jobs; i++)
-		rb_apply_worker_free(&q->wc[i].w);
-	for (k = 0; k < q->max; k++)
-		rb_prep_free(&q->items[k].pr);
+	if (q->items)
+		for (k = 0; k < q->max; k++)
+			rb_prep_free(&q->items[k].pr);
 	free(q->items);
-	free(q->wc);
+	free(q->pend);
+	rb_buf_deinit(&q->batch);
+	rb_prep_free(&q->pr);
+	rb_apply_worker_free(&q->w);
 	free(q);
 }
 
-static void
-prepare_item(void *ctx, void *itemp)
+/* Ends a batch's own transaction (ingest): committed when rc is 0, else
+   rolled back.  Returns rc, or -1 when the commit failed. */
+static int
+end_tx(struct rb_prepq *q, int rc, struct rb_err *err)
 {
-	struct wctx *c = ctx;
-	struct item *it = itemp;
-
-	if (!it->dup)
-		rb_apply_prepare(c->a, c->w, it->pr);
+	if (!q->own_tx)
+		return rc;
+	if (rc != 0)
+		rb_apply_batch_abort(q->a);
+	else if (rb_apply_batch_commit(q->a, err) != 0)
+		rc = -1;
+	return rc;
 }
 
-int
-rb_prepq_flush(struct rb_prepq *q, struct rb_err *err)
+/* One job: the batch in hand, checked, parsed and applied. */
+static int
+flush_here(struct rb_prepq *q, struct rb_err *err)
 {
 	size_t i;
 	int rc = 0, r;
@@ -119,9 +188,9 @@ rb_prepq_flush(struct rb_prepq *q, struct rb_err *err)
 		it->dup = r > 0;
 		it->outcome = rb_apply_last(q->a);
 	}
-	if (rc == 0)
-		rb_pool_run(q->pool, prepare_item, q->items, sizeof(*q->items),
-			    q->n);
+	for (i = 0; i < q->n && rc == 0; i++)
+		if (!q->items[i].dup)
+			rb_apply_prepare(q->a, q->w, q->items[i].pr);
 	if (rc == 0 && q->own_tx && rb_apply_batch_begin(q->a, err) != 0)
 		rc = -1;
 	for (i = 0; i < q->n && rc == 0; i++) {
@@ -137,26 +206,135 @@ rb_prepq_flush(struct rb_prepq *q, struct rb_err *err)
 		if (q->done(q->ctx, it->tag, it->outcome, err) != 0)
 			rc = -1;
 	}
-	if (q->own_tx) {
-		if (rc != 0)
-			rb_apply_batch_abort(q->a);
-		else if (rb_apply_batch_commit(q->a, err) != 0)
-			rc = -1;
-	}
+	rc = end_tx(q, rc, err);
 	rb_prepq_drop(q);
 	return rc;
+}
+
+/* In the parent: applies a worker's answer, in the order sent. */
+static int
+take_batch(void *ctx, const char *answer, size_t len, const char *tag,
+	   struct rb_err *err)
+{
+	struct rb_prepq *q = ctx;
+	const char *at = answer, *end = answer + len;
+	int rc = 0;
+
+	if (q->own_tx && rb_apply_batch_begin(q->a, err) != 0)
+		return -1;
+	while (at < end && rc == 0) {
+		struct pend *p = &q->pend[q->head];
+		unsigned char flag;
+
+		if (q->npend == 0 || rb_procs_get(&at, end, &flag, 1) != 0 ||
+		    flag != !p->dup) {
+			rc = rb_fail(err, RB_EFATAL, tag, "a worker's answer "
+				     "does not match its batch");
+			break;
+		}
+		if (flag) {
+			if (rb_prep_read(q->pr, &at, end) != 0) {
+				rc = rb_fail(err, RB_EFATAL, tag, "a worker's "
+					     "answer is cut short");
+				break;
+			}
+			q->pr->source = p->source;
+			q->pr->data = NULL;
+			q->pr->len = p->len;
+			memcpy(q->pr->hash, p->hash, sizeof(p->hash));
+			if (rb_apply_prepared(q->a, q->pr, err) != 0) {
+				rc = -1;
+				break;
+			}
+			p->outcome = rb_apply_last(q->a);
+		}
+		if (q->done(q->ctx, p->tag, p->outcome, err) != 0)
+			rc = -1;
+		free(p->source);
+		p->source = NULL;
+		q->head = (q->head + 1) % q->cap;
+		q->npend--;
+	}
+	rc = end_tx(q, rc, err);
+	return rc;
+}
+
+/* Sends the batch in hand to the next worker (whose last answer, if any,
+   is applied first). */
+static int
+send_batch(struct rb_prepq *q, struct rb_err *err)
+{
+	int rc;
+
+	if (q->nbatch == 0)
+		return 0;
+	if (q->batch.err)
+		rc = rb_fail(err, RB_EINPUT, q->first, "a message too large "
+			     "for a batch");
+	else
+		rc = rb_procs_send(q->procs, q->batch.p, q->batch.len,
+				   q->first, take_batch, q, err);
+	rb_buf_reset(&q->batch);
+	q->nbatch = 0;
+	free(q->first);
+	q->first = NULL;
+	return rc;
+}
+
+int
+rb_prepq_flush(struct rb_prepq *q, struct rb_err *err)
+{
+	if (q->jobs == 1)
+		return flush_here(q, err);
+	if (q->procs == NULL)
+		return 0;
+	if (send_batch(q, err) != 0 ||
+	    rb_procs_drain(q->procs, take_batch, q, err) != 0)
+		return -1;
+	return 0;
 }
 
 int
 rb_prepq_add(struct rb_prepq *q, const char *source, const char *data,
 	     size_t len, uint64_t tag, struct rb_err *err)
 {
-	struct item *it = &q->items[q->n++];
+	struct pend *p;
+	unsigned char flag;
+	int r;
 
-	rb_msg_keep(&it->m, source, data, len);
-	it->tag = tag;
-	q->bytes += len;
-	if (q->n == q->max || q->bytes >= RB_BATCH_BYTES)
-		return rb_prepq_flush(q, err);
+	if (q->jobs == 1) {
+		struct item *it = &q->items[q->n++];
+
+		rb_msg_keep(&it->m, source, data, len);
+		it->tag = tag;
+		q->bytes += len;
+		if (q->n == q->max || q->bytes >= RB_BATCH_BYTES)
+			return flush_here(q, err);
+		return 0;
+	}
+	if (q->procs == NULL &&
+	    (q->procs = rb_procs_new(q->jobs, work_batch, q, err)) == NULL)
+		return -1;
+	/* The ledger is asked now: a duplicate of a message still with a
+	   worker is not seen here, but by rb_apply_prepared(). */
+	r = rb_apply_precheck(q->a, q->pr, source, data, len, err);
+	if (r < 0)
+		return -1;
+	p = &q->pend[(q->head + q->npend++) % q->cap];
+	p->tag = tag;
+	p->source = rb_xstrdup(source);
+	p->len = len;
+	memcpy(p->hash, q->pr->hash, sizeof(p->hash));
+	p->dup = r > 0;
+	p->outcome = rb_apply_last(q->a);
+	if (q->first == NULL)
+		q->first = rb_xstrdup(source);
+	flag = !p->dup;
+	rb_procs_put(&q->batch, &flag, 1);
+	if (flag)
+		rb_procs_put_msg(&q->batch, source, data, len);
+	if (++q->nbatch == q->max || q->batch.len >= RB_BATCH_BYTES ||
+	    q->batch.err)
+		return send_batch(q, err);
 	return 0;
 }

@@ -65,7 +65,7 @@ ok "also without a blank line before the second postmark" \
 	test "$(grep -c '/rhost-cox-01.eml","message_id":"20200702160505\.' "$TMP/multi.jsonl")" -eq 2
 ok "a postmark quoted in a bounce's text does not split it" \
 	test "$(grep -c '/rb-issue-368-bug.eml"' "$TMP/multi.jsonl")" -eq 1
-# --jobs: the same records in the same order on any number of threads.
+# --jobs: the same records in the same order with any number of workers.
 C=../shared/corpus/sisimai/maildir/bsd
 $REBOUND parse --jobs 1 --jsonl "$C" >"$TMP/j1.jsonl"
 $REBOUND parse --jobs 3 --jsonl "$C" "$TMP/box.mbox" >"$TMP/j3.jsonl"
@@ -75,6 +75,26 @@ ok "--jobs 3 gives what --jobs 1 gives, in order ($(wc -l <"$TMP/j1.jsonl") reco
 $REBOUND parse --jobs 1 --table "$C" >"$TMP/t1"
 $REBOUND parse --jobs 2 --table "$C" >"$TMP/t2"
 ok "--jobs 2 --table gives what --jobs 1 --table gives" cmp -s "$TMP/t1" "$TMP/t2"
+# A worker that dies is an error (70) naming the batch it had, not a
+# silent gap.  The input comes through a FIFO held open, so that both
+# workers are killed before any batch is sent.
+mkfifo "$TMP/fifo"
+$REBOUND parse --jobs 2 --jsonl - <"$TMP/fifo" >"$TMP/dead.jsonl" 2>"$TMP/dead.err" &
+pid=$!
+exec 3>"$TMP/fifo"
+tries=0
+while [ "$(pgrep -P $pid | wc -l)" -lt 2 ] && [ $tries -lt 100 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+done
+kill -KILL $(pgrep -P $pid)
+cat "$TMP/box.mbox" >&3
+exec 3>&-
+wait $pid
+rc=$?
+ok "a killed worker makes parse fail with 70" test $rc -eq 70
+ok "and the error names the batch's first message and the signal" \
+	grep -q '^rebound: error: -#1: the worker for the batch that starts here was killed by signal 9' "$TMP/dead.err"
 $REBOUND parse --jobs two "$C" >/dev/null 2>"$TMP/err"
 ok "--jobs two is a usage error (64)" test $? -eq 64
 ok "standard input is read" sh -c "$REBOUND parse --jsonl - <fixtures/arf/arf-01.eml | grep -q '\"source\":\"-\"'"

@@ -92,3 +92,29 @@ ok "the database equals the uninterrupted run's (sorted dump of all tables)" \
 ingest "$TMP/k.db"
 sqlite3 "$TMP/k.db" .dump | sort >"$TMP/k2.sql"
 ok "and one more run changes nothing" cmp -s "$TMP/ref.sql" "$TMP/k2.sql"
+
+# A worker process killed: the parent is stopped as soon as its two
+# workers exist, they are killed, and it is let go on.  It fails with 70,
+# naming the batch, keeps whole messages only, and the next run ends with
+# the uninterrupted run's ledger.
+$REBOUND ingest --quiet --jobs 2 --db "$TMP/w.db" --now "$NOW" "$BOX" \
+	>/dev/null 2>"$TMP/w.err" &
+pid=$!
+tries=0
+while [ "$(pgrep -P "$pid" | wc -l)" -lt 2 ] && [ "$tries" -lt 1000 ]; do
+	sleep 0.01
+	tries=$((tries + 1))
+done
+kill -STOP "$pid"
+kill -KILL $(pgrep -P "$pid")
+kill -CONT "$pid"
+wait "$pid"
+rc=$?
+ok "a killed worker makes ingest fail with 70" test "$rc" -eq 70
+ok "and says which batch it had" \
+	grep -q ': the worker for the batch that starts here was killed by signal 9$' "$TMP/w.err"
+ok "the database is intact, whole messages only" ledger_intact "$TMP/w.db"
+ingest "$TMP/w.db"
+sqlite3 "$TMP/w.db" .dump | sort >"$TMP/w.sql"
+ok "the next run gives the uninterrupted run's database" \
+	cmp -s "$TMP/ref.sql" "$TMP/w.sql"
