@@ -1,5 +1,5 @@
 /*
- * apply_int - what apply.c shares with replay.c, and nobody else
+ * apply_int - what apply.c shares with replay.c, prepq.c and prepwire.c
  */
 #ifndef REBOUND_AGENT_APPLY_INT_H
 #define REBOUND_AGENT_APPLY_INT_H
