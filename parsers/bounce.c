@@ -599,6 +599,37 @@ try_rules(struct job *j, struct rb_dview *v)
 	return got;
 }
 
+/* A failure a decoder read without a status, a reply code or a reason, on
+   a message that carries an auto-reply marker (an autoreply rule holds),
+   is the auto-reply naming another address in its body: vacation, as
+   Sisimai says, whose fallback reads the body before it looks for
+   auto-reply headers.  A status or a reply code keeps it a failure. */
+static void
+autoreplied(struct job *j, struct rb_dview *v)
+{
+	const char *id = NULL;
+	size_t i;
+	int looked = 0;
+
+	for (i = 0; i < j->n; i++) {
+		struct rb_record *r = &j->rec[i];
+
+		if (r->status[0] || r->reply_code[0] || *r->reason ||
+		    strcmp(r->action, "failed") != 0)
+			continue;
+		if (!looked++)
+			id = rb_rules_autoreply(j->p->rules, j->c->s, v);
+		if (id == NULL)
+			return;
+		trace(j, "%s: no status, and auto-reply rule %s matched: "
+		      "vacation", r->recipient, id);
+		r->action = "";
+		r->reason = "vacation";
+		r->cls = "autoreply";
+		r->rule = id;
+	}
+}
+
 static size_t
 try_autoreply(struct job *j, struct rb_dview *v)
 {
@@ -826,7 +857,9 @@ rb_bounce_parse(const struct rb_parser *p, struct rb_pctx *c,
 		v.text = rb_job_text(&j, top, &v.len);
 		v.diag = &j.warn;
 		v.trace = tr;
-		if ((got = try_rules(&j, &v)) == 0)
+		if ((got = try_rules(&j, &v)) > 0)
+			autoreplied(&j, &v);
+		else
 			got = try_autoreply(&j, &v);
 		note_rx_budget(&j);
 	}

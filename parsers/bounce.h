@@ -9,11 +9,14 @@
  *      ones only (so the report a bounce returns is not read as its own);
  *      a text/plain part that holds DSN fields counts, with a warning;
  *   2. ARF (RFC 5965): message/feedback-report parts;
- *   3. vendor decoders from the rule set, in rule order;
+ *   3. vendor decoders from the rule set, in rule order, the generic ones
+ *      of zz-generic.yaml last (Sisimai's body fallback the very last);
  *   4. auto-replies (RFC 3834 and the common vacation markers).
- * Each record is then classified (rules.h) unless its decoder fixed the
- * reason.  A message none of them reads is not a bounce: no record, or with
- * `all` one record of class "none".
+ * A failure from 3 with no status, reply code or reason, on a message
+ * that carries an auto-reply marker, is a vacation.  Each record is then
+ * classified (rules.h) unless its decoder fixed the reason.  A message
+ * none of them reads is not a bounce: no record, or with `all` one record
+ * of class "none".
  *
  * The result borrows from the arena passed in; the caller resets the arena
  * when done with the records.  A struct rb_parser is read-only once made and

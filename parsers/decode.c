@@ -99,6 +99,17 @@ applies(struct run *r, const struct rb_rule *rule)
 					    r->rs->src[rule->match[i].source].name);
 			return 0;
 		}
+	for (i = 0; i < rule->nany; i++)
+		if (cond_holds(r, &rule->any[i]))
+			break;
+	if (rule->nany > 0 && i == rule->nany) {
+		if (r->v->trace)
+			rb_diag_add(r->v->trace, "%s %s: no condition of "
+				    "match_any holds", rule->kind ==
+				    RB_RK_DECODER ? "decoder" : "autoreply",
+				    rule->id);
+		return 0;
+	}
 	for (i = 0; i < rule->nunless; i++)
 		if (cond_holds(r, &rule->unless[i])) {
 			if (r->v->trace)
@@ -125,6 +136,7 @@ struct found {
 	struct cand *c;
 	size_t n, cap;
 	struct rb_dfound defaults;	/* fields seen before any recipient */
+	struct rb_buf pre;		/* lines before it (preamble: join) */
 };
 
 static size_t
@@ -175,13 +187,15 @@ new_cand(struct run *r, struct found *fd)
 }
 
 static void
-join_line(struct cand *c, const char *line, size_t len)
+join_line(struct rb_buf *b, const char *line, size_t len)
 {
 	struct rb_str t = rb_str_trim((struct rb_str){line, len});
 
-	if (c->diag.len)
-		rb_buf_addc(&c->diag, ' ');
-	rb_buf_add(&c->diag, t.p, t.len);
+	if (t.len == 0)
+		return;
+	if (b->len)
+		rb_buf_addc(b, ' ');
+	rb_buf_add(b, t.p, t.len);
 }
 
 /* A line after a recipient line: joins its diagnostic or ends that. */
@@ -195,17 +209,16 @@ follow_line(struct cand *c, const char *line, size_t len)
 		if (blank)
 			c->following = 0;
 		else
-			join_line(c, line, len);
+			join_line(&c->diag, line, len);
 		break;
 	case RB_F_FOLLOWING:
-		if (!blank)
-			join_line(c, line, len);
+		join_line(&c->diag, line, len);
 		break;
 	case RB_F_INDENTED:
 		if (blank)
 			break;
 		if (indent_of(line, len) > c->indent)
-			join_line(c, line, len);
+			join_line(&c->diag, line, len);
 		else
 			c->following = 0;
 		break;
@@ -234,6 +247,17 @@ recipient_line(struct run *r, const struct rb_rule *rule, struct found *fd,
 		if (c == NULL)
 			return 1;
 		take_groups(r, p->re, line, &c->f, 1);
+		if (fd->n == 1 && fd->pre.len) {
+			/* preamble: join; what the notice said before it
+			   named anyone starts the first diagnostic */
+			const char *d = c->f.v[RB_S_DIAGNOSTIC];
+
+			c->f.v[RB_S_DIAGNOSTIC] = d ?
+				rb_arena_printf(r->v->a, "%s %s",
+						rb_buf_str(&fd->pre), d) :
+				rb_arena_strndup(r->v->a, rb_buf_str(&fd->pre),
+						 fd->pre.len);
+		}
 		c->follow = p->follow;
 		c->indent = indent_of(line, len);
 		c->following = 1;
@@ -319,6 +343,8 @@ read_lines(struct run *r, const struct rb_rule *rule, struct found *fd,
 
 			if (c->following)
 				follow_line(c, line, n);
+		} else if (fd->n == 0 && rule->preamble) {
+			join_line(&fd->pre, line, n);
 		}
 		if (rule->nfields)
 			field_lines(r, rule, fd, line, n);
@@ -503,6 +529,7 @@ run_decoder(struct run *r, const struct rb_rule *rule, struct rb_dresult *out)
 			rest, (size_t)(r->v->text + r->v->len - rest));
 		r->v->original = out->original;
 	}
+	rb_buf_init(&fd.pre, RB_MAX_DIAGNOSTIC_BYTES);
 	if (rule->nrcpt || rule->nfields)
 		read_lines(r, rule, &fd, begin, end);
 	if (rule->nblocks)
@@ -512,6 +539,7 @@ run_decoder(struct run *r, const struct rb_rule *rule, struct rb_dresult *out)
 	if (fd.n == 0)
 		fallback_recipient(r, rule, &fd);
 	finish(r, rule, &fd, out);
+	rb_buf_deinit(&fd.pre);
 	out->rule = rule->id;
 	if (r->v->trace)
 		rb_diag_add(r->v->trace, "decoder %s (%s:%d): applies, found "

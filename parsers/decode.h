@@ -2,9 +2,10 @@
  * decode - running vendor decoders and auto-reply markers on one message
  *
  * bounce.c calls these when a message holds no standard report.  A decoder
- * applies when all its `match` conditions hold and no `unless` condition
- * does; the first decoder (in rule order) that applies and finds at least
- * one recipient wins.  What a decoder reads is the bounce's own text: its
+ * applies when all its `match` conditions hold, one of its `match_any`
+ * conditions does (when it has any) and no `unless` condition does; the
+ * first decoder (in rule order) that applies and finds at least one
+ * recipient wins.  What a decoder reads is the bounce's own text: its
  * text/plain parts outside any attached message (text/html ones, tags
  * stripped, when there is no plain text), given in struct rb_dview.
  */

@@ -679,25 +679,37 @@ set_values(struct ld *l, const struct rb_ynode *n, struct rb_rule *r)
 	}
 }
 
+/* match (all hold), match_any (one holds) and unless (none holds): which
+   messages a decoder or auto-reply rule is for.  One of the first two is
+   required, so that no rule reads every message. */
+static void
+applicability(struct ld *l, const struct rb_ynode *m, struct rb_rule *r,
+	      const char *what)
+{
+	conditions(l, rb_ymap_get(m, "match"), "match", &r->match, &r->nmatch);
+	conditions(l, rb_ymap_get(m, "match_any"), "match_any", &r->any,
+		   &r->nany);
+	conditions(l, rb_ymap_get(m, "unless"), "unless", &r->unless,
+		   &r->nunless);
+	if (r->nmatch == 0 && r->nany == 0)
+		err(l, m, "%s needs a match or match_any block saying which "
+		    "messages it reads", what);
+}
+
 static void
 decoder_rule(struct ld *l, const struct rb_ynode *m, struct rb_rule *r)
 {
 	static const char *const known[] = {"id", "description", "match",
-		"unless", "start", "stop", "original", "recipients", "fields",
-		"blocks", "header_fields", "set", "recipient_from",
-		"examples", NULL};
+		"match_any", "unless", "start", "stop", "original", "preamble",
+		"recipients", "fields", "blocks", "header_fields", "set",
+		"recipient_from", "examples", NULL};
 	static const char *const rfrom[] = {"none", "original-to", "from",
 					    "to", NULL};
 	const struct rb_ynode *n;
 	size_t i;
 
 	check_keys(l, m, known, "a decoder");
-	conditions(l, rb_ymap_get(m, "match"), "match", &r->match, &r->nmatch);
-	conditions(l, rb_ymap_get(m, "unless"), "unless", &r->unless,
-		   &r->nunless);
-	if (r->nmatch == 0)
-		err(l, m, "a decoder needs a match block saying which "
-		    "messages it reads");
+	applicability(l, m, r, "a decoder");
 	tlist(l, rb_ymap_get(m, "start"), "start", &r->start);
 	tlist(l, rb_ymap_get(m, "stop"), "stop", &r->stop);
 	if ((n = rb_ymap_get(m, "original")) != NULL) {
@@ -707,6 +719,14 @@ decoder_rule(struct ld *l, const struct rb_ynode *m, struct rb_rule *r)
 			r->original_rest = 1;
 		else if (s && strcmp(s, "none") != 0)
 			err(l, n, "original must be rest or none");
+	}
+	if ((n = rb_ymap_get(m, "preamble")) != NULL) {
+		const char *s = scalar(l, n, "preamble");
+
+		if (s && strcmp(s, "join") == 0)
+			r->preamble = 1;
+		else if (s && strcmp(s, "none") != 0)
+			err(l, n, "preamble must be join or none");
 	}
 	recipients(l, rb_ymap_get(m, "recipients"), r);
 	r->nfields = regex_list(l, rb_ymap_get(m, "fields"), "fields",
@@ -736,14 +756,10 @@ static void
 autoreply_rule(struct ld *l, const struct rb_ynode *m, struct rb_rule *r)
 {
 	static const char *const known[] = {"id", "description", "match",
-		"unless", "examples", NULL};
+		"match_any", "unless", "examples", NULL};
 
 	check_keys(l, m, known, "an auto-reply rule");
-	conditions(l, rb_ymap_get(m, "match"), "match", &r->match, &r->nmatch);
-	conditions(l, rb_ymap_get(m, "unless"), "unless", &r->unless,
-		   &r->nunless);
-	if (r->nmatch == 0)
-		err(l, m, "an auto-reply rule needs a match block");
+	applicability(l, m, r, "an auto-reply rule");
 }
 
 static int

@@ -99,6 +99,8 @@ struct rb_rule {
 	size_t nmatch;
 	struct rb_cond *unless;		/* none may hold */
 	size_t nunless;
+	struct rb_cond *any;		/* one must hold, when any given */
+	size_t nany;
 	/* Classification. */
 	struct rb_tlist text;		/* diagnostic contains one */
 	struct rb_tlist not_text;	/* ... and none of these */
@@ -123,6 +125,8 @@ struct rb_rule {
 	struct rb_tlist start;		/* reading starts after this line */
 	struct rb_tlist stop;		/* and stops at this one */
 	int original_rest;		/* text after stop = returned message */
+	int preamble;			/* lines before the first recipient
+					   line start its diagnostic */
 	struct rb_recpat *rcpt;		/* recipient line patterns */
 	size_t nrcpt;
 	struct rb_regex **fields;	/* line patterns filling fields */

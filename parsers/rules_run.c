@@ -34,6 +34,8 @@ free_rule(struct rb_rule *r)
 		free_tlist(&r->match[i].t);
 	for (i = 0; i < r->nunless; i++)
 		free_tlist(&r->unless[i].t);
+	for (i = 0; i < r->nany; i++)
+		free_tlist(&r->any[i].t);
 	free_tlist(&r->text);
 	free_tlist(&r->not_text);
 	free_tlist(&r->remote_mta);
@@ -124,6 +126,8 @@ index_rule(struct rb_rules *rs, struct rb_rule *r)
 		add_literals(rs, &r->match[i].t, r->match[i].source);
 	for (i = 0; i < r->nunless; i++)
 		add_literals(rs, &r->unless[i].t, r->unless[i].source);
+	for (i = 0; i < r->nany; i++)
+		add_literals(rs, &r->any[i].t, r->any[i].source);
 	add_literals(rs, &r->text, diag);
 	add_literals(rs, &r->not_text, diag);
 }
